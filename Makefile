@@ -1,0 +1,40 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test test-thorough demo bench lint docs clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@command -v dot >/dev/null || (command -v apt-get >/dev/null && \
+	  (apt-get install -y -q graphviz >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz >/dev/null 2>&1)) \
+	  || echo "note: graphviz (dot) not installed; plots fall back to .dot files")
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+test: lint
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
+
+test-thorough: $(STAMP)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q tests/test_properties*.py
+
+demo: $(STAMP)
+	$(BIN)/hybridspec demo --out demo-out
+
+bench: $(STAMP)
+	$(BIN)/hybridspec bench rnn --suite cpu --out benchmarks/results
+	$(BIN)/hybridspec bench overhead --out benchmarks/results
+
+docs: $(STAMP)
+	$(BIN)/python -m hybridspec.docgen docs/blocks.md
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .hypothesis

@@ -1,0 +1,1 @@
+"""hybridspec: typed block specs for hybrid Keras models."""

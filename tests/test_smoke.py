@@ -1,0 +1,5 @@
+import hybridspec
+
+
+def test_imports():
+    assert hybridspec.__doc__
