@@ -1,0 +1,87 @@
+"""The Block base class and the registry of block kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from .errors import SpecError
+from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Maybe, field
+
+KINDS: dict[str, type[Block]] = {}
+B = TypeVar("B", bound=type)
+
+
+@attrs.frozen(kw_only=True)
+class Block:
+    """A node of a spec tree. ``KIND`` is its key in documents; ``SHORT`` names the field that
+    a scalar or list written in place of the mapping fills (``dense: 10`` is ``units: 10``)."""
+
+    KIND: ClassVar[str] = ""
+    SHORT: ClassVar[str | None] = None
+
+
+def block(kind: str, short: str | None = None) -> Callable[[B], B]:
+    """Register a Block subclass under ``kind``."""
+
+    def register(cls: B) -> B:
+        if kind in KINDS:
+            raise ValueError(f"block kind {kind!r} is already registered")
+        cls.KIND = kind  # type: ignore[attr-defined]
+        cls.SHORT = short  # type: ignore[attr-defined]
+        KINDS[kind] = cls  # type: ignore[assignment]
+        return cls
+
+    return register
+
+
+def fail(field_name: str, message: str) -> None:
+    """Raise a SpecError for a cross-field rule."""
+    raise SpecError(field_name, message)
+
+
+@attrs.frozen(kw_only=True)
+class Regularizer:
+    """An L1/L2 weight penalty: ``{l2: 0.0001}``, ``{l1: 0.01, l2: 0.01}``."""
+
+    l1: float = field(Float(minimum=0.0), 0.0, "L1 factor")
+    l2: float = field(Float(minimum=0.0), 0.0, "L2 factor")
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.l1 or self.l2):
+            fail("l1", "a regularizer needs a positive l1 or l2 factor")
+
+
+@attrs.frozen(kw_only=True)
+class MaxNorm:
+    """A max-norm weight constraint: ``{max_norm: 3}``."""
+
+    max_norm: float = field(Float(positive=True), doc="largest allowed norm")
+    axis: int = field(Instance(int, "an integer", lambda: {"type": "integer"}), 0,
+                      "axis along which norms are computed")
+
+
+REGULARIZER = Maybe(Instance(Regularizer, "a regularizer mapping such as {l2: 0.0001}"))
+CONSTRAINT = Maybe(Instance(MaxNorm, "a constraint mapping such as {max_norm: 3}"))
+
+
+@attrs.frozen(kw_only=True)
+class WeightOptions(Block):
+    """Fields shared by layers with a kernel and a bias, where Keras has them."""
+
+    use_bias: bool = field(Bool(), True, "add a bias vector")
+    kernel_initializer: str | None = field(INITIALIZER, None, "kernel initializer (Keras default if null)")
+    bias_initializer: str | None = field(INITIALIZER, None, "bias initializer (Keras default if null)")
+    kernel_regularizer: Regularizer | None = field(REGULARIZER, None, "kernel penalty")
+    bias_regularizer: Regularizer | None = field(REGULARIZER, None, "bias penalty")
+    activity_regularizer: Regularizer | None = field(REGULARIZER, None, "output penalty")
+    kernel_constraint: MaxNorm | None = field(CONSTRAINT, None, "kernel constraint")
+    dtype: str | None = field(DTYPE_POLICY, None, "dtype policy of this layer (model default if null)")
+
+    def weight_kwargs(self) -> dict[str, Any]:
+        """The non-default weight options, named as Keras names them."""
+        names = ("kernel_initializer", "bias_initializer", "kernel_regularizer",
+                 "bias_regularizer", "activity_regularizer", "kernel_constraint")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}

@@ -1,0 +1,123 @@
+"""Recurrent blocks: single LSTM/GRU/SimpleRNN layers, Bidirectional, RecurrentStack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .base import Block, WeightOptions, block, fail
+from .rules import ACTIVATION, POSITIVE, RATE, Bool, Instance, OneOf, TupleOf, field
+
+MERGE_MODE = OneOf("concat", "sum", "mul", "ave", "none")
+CUDNN = OneOf("auto", True, False)
+
+
+@attrs.frozen(kw_only=True)
+class Recurrent(WeightOptions):
+    """Fields common to the three recurrent layers."""
+
+    units: int = field(POSITIVE, doc="state size")
+    activation: str | None = field(ACTIVATION, "tanh", "output activation")
+    dropout: float = field(RATE, 0.0, "dropout on the inputs")
+    recurrent_dropout: float = field(RATE, 0.0, "dropout on the recurrent state (disables cuDNN)")
+    return_sequences: bool = field(Bool(), False, "emit every step, not only the last")
+    go_backwards: bool = field(Bool(), False, "read the sequence in reverse")
+    unroll: bool = field(Bool(), False, "unroll the loop (short sequences only)")
+
+    CELL = ""
+
+
+@block("lstm", short="units")
+@attrs.frozen(kw_only=True)
+class LSTM(Recurrent):
+    """A long short-term memory layer."""
+
+    recurrent_activation: str | None = field(ACTIVATION, "sigmoid", "gate activation")
+    use_cudnn: str | bool = field(CUDNN, "auto", "auto, true (required) or false (never)")
+
+    CELL = "lstm"
+
+
+@block("gru", short="units")
+@attrs.frozen(kw_only=True)
+class GRU(Recurrent):
+    """A gated recurrent unit layer."""
+
+    recurrent_activation: str | None = field(ACTIVATION, "sigmoid", "gate activation")
+    reset_after: bool = field(Bool(), True, "apply the reset gate after the matmul (cuDNN form)")
+    use_cudnn: str | bool = field(CUDNN, "auto", "auto, true (required) or false (never)")
+
+    CELL = "gru"
+
+
+@block("simple_rnn", short="units")
+@attrs.frozen(kw_only=True)
+class SimpleRNN(Recurrent):
+    """A fully connected recurrent layer."""
+
+    CELL = "simple"
+
+
+CELLS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}
+RECURRENT = Instance(Recurrent, "an lstm, gru or simple_rnn layer",
+                     lambda: {"$ref": "#/$defs/RecurrentLayer"})
+
+
+@block("bidirectional", short="layer")
+@attrs.frozen(kw_only=True)
+class Bidirectional(Block):
+    """Runs a recurrent layer forwards and backwards and merges the two."""
+
+    layer: Recurrent = field(RECURRENT, doc="the recurrent layer, e.g. {lstm: {units: 64}}")
+    merge_mode: str = field(MERGE_MODE, "concat", "how the two directions are combined")
+
+
+@block("recurrent_stack")
+@attrs.frozen(kw_only=True)
+class RecurrentStack(Block):
+    """Stacked recurrent layers; inner layers always return sequences."""
+
+    cell: str = field(OneOf(*CELLS), "lstm", "lstm, gru or simple")
+    units: tuple[int, ...] = field(TupleOf(POSITIVE, 1), doc="state size of each layer")
+    return_sequences: bool = field(Bool(), False, "the last layer emits every step")
+    bidirectional: bool = field(Bool(), False, "wrap every layer in Bidirectional")
+    merge_mode: str = field(MERGE_MODE, "concat", "bidirectional merge of every layer")
+    dropout: float = field(RATE, 0.0, "input dropout of every layer")
+    recurrent_dropout: float = field(RATE, 0.0, "recurrent dropout (disables cuDNN)")
+    activation: str | None = field(ACTIVATION, "tanh", "output activation")
+    recurrent_activation: str | None = field(ACTIVATION, "sigmoid", "gate activation (lstm, gru)")
+    use_bias: bool = field(Bool(), True, "add bias vectors")
+    unroll: bool = field(Bool(), False, "unroll the loops")
+    go_backwards: bool = field(Bool(), False, "read sequences in reverse")
+    reset_after: bool = field(Bool(), True, "gru: reset gate after the matmul")
+    use_cudnn: str | bool = field(CUDNN, "auto", "auto, true or false (lstm, gru)")
+
+    def __attrs_post_init__(self) -> None:
+        if self.merge_mode == "none" and self.bidirectional and len(self.units) > 1:
+            fail("merge_mode", "'none' yields two outputs, so it only suits a single layer")
+        if self.cell == "simple":
+            for name, default in (("recurrent_activation", "sigmoid"), ("use_cudnn", "auto")):
+                if getattr(self, name) != default:
+                    fail(name, "a simple cell has no such option")
+        if self.cell != "gru" and not self.reset_after:
+            fail("reset_after", "only gru has reset_after")
+
+    def layers(self) -> list[Block]:
+        """The layers this stack stands for, in order."""
+        out: list[Block] = []
+        for i, units in enumerate(self.units):
+            last = i == len(self.units) - 1
+            kwargs: dict[str, Any] = dict(
+                units=units, activation=self.activation, dropout=self.dropout,
+                recurrent_dropout=self.recurrent_dropout, use_bias=self.use_bias,
+                return_sequences=self.return_sequences if last else True,
+                go_backwards=self.go_backwards, unroll=self.unroll)
+            if self.cell != "simple":
+                kwargs.update(recurrent_activation=self.recurrent_activation, use_cudnn=self.use_cudnn)
+            if self.cell == "gru":
+                kwargs["reset_after"] = self.reset_after
+            layer = CELLS[self.cell](**kwargs)
+            out.append(Bidirectional(layer=layer, merge_mode=self.merge_mode)
+                       if self.bidirectional else layer)
+        return out

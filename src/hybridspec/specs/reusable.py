@@ -1,0 +1,103 @@
+"""Reusable multi-layer blocks: ConvStack, Attention, Backbone."""
+
+from __future__ import annotations
+
+import attrs
+
+from .base import Block, block, fail
+from .layers import (
+    Activation, BatchNorm, Conv, Dropout, LayerNorm, Pool, SpatialDropout, check_sizes,
+)
+from .rules import (
+    ACTIVATION, POSITIVE, RANK, RATE, SIZES, Bool, Maybe, OneOf, Text, TupleOf, field,
+)
+
+
+@block("conv_stack")
+@attrs.frozen(kw_only=True)
+class ConvStack(Block):
+    """Convolutions, each followed by optional norm, activation, pooling and dropout."""
+
+    filters: tuple[int, ...] = field(TupleOf(POSITIVE, 1), doc="output channels of each layer")
+    kernel_size: int | tuple[int, ...] = field(SIZES, 3, "window of every convolution")
+    strides: int | tuple[int, ...] = field(SIZES, 1, "step of every convolution")
+    padding: str = field(OneOf("valid", "same"), "same", "valid or same")
+    activation: str | None = field(ACTIVATION, "relu", "activation after each convolution")
+    norm: str | None = field(Maybe(OneOf("batch", "layer")), None, "normalization before the activation")
+    pool: int | tuple[int, ...] | None = field(Maybe(SIZES), None, "pooling window after each layer")
+    pool_mode: str = field(OneOf("max", "avg"), "max", "max or avg pooling")
+    dropout: float = field(RATE, 0.0, "dropout after each layer")
+    spatial_dropout: bool = field(Bool(), False, "drop whole channels instead of values")
+    rank: int | None = field(RANK, None, "spatial rank 1-3 (inferred from the input if null)")
+
+    def __attrs_post_init__(self) -> None:
+        check_sizes(self, "kernel_size", "strides", "pool")
+        if self.spatial_dropout and not self.dropout:
+            fail("spatial_dropout", "needs a dropout rate above 0")
+
+    def layers(self) -> list[Block]:
+        """The layers this stack stands for, in order."""
+        out: list[Block] = []
+        for filters in self.filters:
+            out.append(Conv(filters=filters, kernel_size=self.kernel_size, strides=self.strides,
+                            padding=self.padding, rank=self.rank, use_bias=self.norm is None,
+                            activation=None if self.norm else self.activation))
+            if self.norm:
+                out.append(BatchNorm() if self.norm == "batch" else LayerNorm())
+                if self.activation:
+                    out.append(Activation(name=self.activation))
+            if self.pool is not None:
+                out.append(Pool(mode=self.pool_mode, size=self.pool, padding=self.padding,
+                                rank=self.rank))
+            if self.dropout:
+                drop = SpatialDropout if self.spatial_dropout else Dropout
+                out.append(drop(rate=self.dropout))
+        return out
+
+
+@block("attention")
+@attrs.frozen(kw_only=True)
+class Attention(Block):
+    """Dot-product, additive or multi-head attention, or additive attention pooling.
+
+    One input: self-attention. Two inputs (graph nodes): [query, value]; three: [query, value,
+    key]. ``pool: true`` reduces a (batch, time, d) sequence to (batch, d) with a tanh
+    projection to ``units``, a learned context vector and a softmax over time."""
+
+    kind: str = field(OneOf("dot", "additive", "multihead"), "dot", "score function")
+    pool: bool = field(Bool(), False, "additive attention pooling over time to one vector")
+    units: int | None = field(Maybe(POSITIVE), None, "pool: attention size (input features if null)")
+    heads: int | None = field(Maybe(POSITIVE), None, "multihead: number of heads")
+    key_dim: int | None = field(Maybe(POSITIVE), None, "multihead: size of each head")
+    use_scale: bool = field(Bool(), False, "dot, additive: learn a score scale")
+    causal: bool = field(Bool(), False, "mask future positions (self-attention over time)")
+    dropout: float = field(RATE, 0.0, "dropout on the attention weights")
+
+    def __attrs_post_init__(self) -> None:
+        if self.pool and self.kind != "additive":
+            fail("pool", "attention pooling is the additive form; set kind: additive")
+        if self.units is not None and not self.pool:
+            fail("units", "only attention pooling (pool: true) takes units")
+        multihead = self.kind == "multihead"
+        if multihead and (self.heads is None or self.key_dim is None):
+            fail("heads" if self.heads is None else "key_dim", "multihead attention needs heads and key_dim")
+        if not multihead and (self.heads is not None or self.key_dim is not None):
+            fail("heads" if self.heads is not None else "key_dim", "only multihead attention takes this")
+        if self.pool and (self.causal or self.dropout or self.use_scale):
+            fail("pool", "attention pooling takes only units")
+        if multihead and self.use_scale:
+            fail("use_scale", "multihead attention always scales")
+
+
+BACKBONES = ("vgg16", "resnet50", "mobilenet_v2", "efficientnet_b0")
+
+
+@block("backbone", short="name")
+@attrs.frozen(kw_only=True)
+class Backbone(Block):
+    """A keras.applications model without its classifier head."""
+
+    name: str = field(OneOf(*BACKBONES), doc="application name")
+    weights: str | None = field(Maybe(Text()), None, "path of a local weights file (random init if null)")
+    trainable: bool = field(Bool(), True, "false freezes every weight")
+    pooling: str | None = field(Maybe(OneOf("avg", "max")), None, "global pooling of the features")

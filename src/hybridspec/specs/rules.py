@@ -1,0 +1,290 @@
+"""Field rules: each one validates a field and describes it for the schema and the docs.
+
+A rule is an attrs validator (it raises SpecError naming the field), and it carries a JSON
+Schema fragment and a phrase such as "a positive integer" used in messages and docs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from .errors import SpecError, join_path
+
+
+def closest(word: str, options: list[str]) -> str:
+    """A hint naming the closest option, or an empty string."""
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+class Rule:
+    """Base rule: subclasses define ``problem`` (None when the value is fine)."""
+
+    describe = "a value"
+    schema: dict[str, Any] = {}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        """Return (sub-path, message) for a bad value, or None."""
+        raise NotImplementedError
+
+    def __call__(self, inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+        found = self.problem(value)
+        if found is not None:
+            sub, message = found
+            raise SpecError(join_path(doc_name(attribute), sub), message)
+
+    def bad(self, value: Any, sub: str = "") -> tuple[str, str]:
+        return sub, f"must be {self.describe}, got {value!r}"
+
+
+def doc_name(attribute: attrs.Attribute) -> str:
+    """The key a field has in documents (``from_`` is written ``from``)."""
+    return attribute.alias.rstrip("_") if attribute.alias else attribute.name
+
+
+class Int(Rule):
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+        self.describe = {None: "an integer", 1: "a positive integer", 0: "a non-negative integer"}.get(
+            minimum, f"an integer >= {minimum}"
+        )
+        if maximum is not None:
+            self.describe = f"an integer in [{minimum}, {maximum}]"
+        self.schema = {"type": "integer"}
+        if minimum is not None:
+            self.schema["minimum"] = minimum
+        if maximum is not None:
+            self.schema["maximum"] = maximum
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        ok = type(value) is int
+        ok = ok and (self.minimum is None or value >= self.minimum)
+        ok = ok and (self.maximum is None or value <= self.maximum)
+        return None if ok else self.bad(value)
+
+
+class Float(Rule):
+    """A real number (integers accepted) in a range; ``below`` is an exclusive upper bound."""
+
+    def __init__(self, minimum: float | None = None, below: float | None = None,
+                 positive: bool = False) -> None:
+        self.minimum, self.below, self.positive = minimum, below, positive
+        parts = ["a number"]
+        self.schema = {"type": "number"}
+        if positive:
+            parts.append("> 0")
+            self.schema["exclusiveMinimum"] = 0
+        if minimum is not None:
+            parts.append(f">= {minimum}")
+            self.schema["minimum"] = minimum
+        if below is not None:
+            parts.append(f"< {below}")
+            self.schema["exclusiveMaximum"] = below
+        self.describe = " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if parts[1:] else "")
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if type(value) not in (int, float) or value != value:
+            return self.bad(value)
+        if (self.positive and value <= 0) or (self.minimum is not None and value < self.minimum):
+            return self.bad(value)
+        if self.below is not None and value >= self.below:
+            return self.bad(value)
+        return None
+
+
+class Bool(Rule):
+    describe = "true or false"
+    schema = {"type": "boolean"}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        return None if type(value) is bool else self.bad(value)
+
+
+class Name(Rule):
+    """A name usable as a node or input name (letters, digits, underscores)."""
+
+    describe = "a name of letters, digits and underscores, not starting with a digit"
+    schema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        ok = isinstance(value, str) and value.isidentifier() and value.isascii()
+        return None if ok else self.bad(value)
+
+
+class Text(Rule):
+    describe = "a non-empty string"
+    schema = {"type": "string", "minLength": 1}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        return None if isinstance(value, str) and value else self.bad(value)
+
+
+class OneOf(Rule):
+    def __init__(self, *choices: Any) -> None:
+        self.choices = choices
+        self.describe = "one of " + ", ".join(_show(c) for c in choices)
+        self.schema = {"enum": list(choices)}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if any(type(value) is type(c) and value == c for c in self.choices):
+            return None
+        hint = closest(value, [str(c) for c in self.choices]) if isinstance(value, str) else ""
+        return "", f"must be {self.describe}, got {value!r}" + ("." + hint if hint else "")
+
+
+def _show(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+class Maybe(Rule):
+    """The inner rule, or null."""
+
+    def __init__(self, inner: Rule) -> None:
+        self.inner = inner
+        self.describe = f"{inner.describe} or null"
+        self.schema = {"anyOf": [inner.schema, {"type": "null"}]}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        return None if value is None else self.inner.problem(value)
+
+
+class Either(Rule):
+    """The first of several rules that accepts the value."""
+
+    def __init__(self, *options: Rule) -> None:
+        self.options = options
+        self.describe = " or ".join(o.describe for o in options)
+        self.schema = {"anyOf": [o.schema for o in options]}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        found = [o.problem(value) for o in self.options]
+        if any(f is None for f in found):
+            return None
+        deepest = [f for f in found if f and f[0]]
+        return deepest[0] if deepest else self.bad(value)
+
+
+class TupleOf(Rule):
+    """A list of values that each satisfy ``item``, with a length range."""
+
+    def __init__(self, item: Rule, min_len: int = 0, max_len: int | None = None) -> None:
+        self.item, self.min_len, self.max_len = item, min_len, max_len
+        size = ""
+        if min_len and max_len == min_len:
+            size = f" of {min_len}"
+        elif min_len and max_len:
+            size = f" of {min_len} to {max_len}"
+        elif min_len:
+            size = " (non-empty)" if min_len == 1 else f" of at least {min_len}"
+        self.describe = f"a list{size} of {_plural(item.describe)}"
+        self.schema = {"type": "array", "items": item.schema, "minItems": min_len}
+        if max_len is not None:
+            self.schema["maxItems"] = max_len
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if not isinstance(value, tuple):
+            return self.bad(value)
+        if len(value) < self.min_len or (self.max_len is not None and len(value) > self.max_len):
+            return self.bad(list(value))
+        for i, v in enumerate(value):
+            found = self.item.problem(v)
+            if found is not None:
+                return join_path(f"[{i}]", found[0]), found[1]
+        return None
+
+
+def _plural(phrase: str) -> str:
+    for article in ("a ", "an "):
+        if phrase.startswith(article):
+            rest = phrase[len(article):]
+            head, _, tail = rest.partition(" ")
+            return (head + "s " + tail).strip() if not head.endswith("s") else rest
+    return phrase
+
+
+class MapOf(Rule):
+    """A mapping from names to values that each satisfy ``item``."""
+
+    def __init__(self, item: Rule, min_len: int = 0) -> None:
+        self.item, self.min_len = item, min_len
+        self.describe = "a mapping of names to " + _plural(item.describe)
+        self.schema = {"type": "object", "additionalProperties": item.schema,
+                       "propertyNames": Name.schema, "minProperties": min_len}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if not isinstance(value, Mapping) or len(value) < self.min_len:
+            return "", f"must be a mapping with at least {self.min_len} entr" + \
+                ("y" if self.min_len == 1 else "ies") + f", got {value!r}"
+        for k, v in value.items():
+            if Name().problem(k) is not None:
+                return "", f"key {k!r} must be {Name.describe}"
+            found = self.item.problem(v)
+            if found is not None:
+                return join_path(k, found[0]), found[1]
+        return None
+
+
+class Instance(Rule):
+    """An instance of a spec class; the schema is a reference to its definition."""
+
+    def __init__(self, cls: type, describe: str | None = None,
+                 schema: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.cls = cls
+        self.describe = describe or f"a {cls.__name__} spec"
+        self._schema = schema
+
+    @property  # type: ignore[override]
+    def schema(self) -> dict[str, Any]:
+        return self._schema() if self._schema else {"$ref": f"#/$defs/{self.cls.__name__}"}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        return None if isinstance(value, self.cls) else self.bad(value)
+
+
+def field(rule: Rule, default: Any = attrs.NOTHING, doc: str = "", **kw: Any) -> Any:
+    """An attrs field validated by ``rule``; lists become tuples so specs stay hashable."""
+    converter = _to_tuple if _wants_tuple(rule) else None
+    if converter is not None and isinstance(default, list):
+        default = tuple(default)
+    return attrs.field(default=default, validator=rule, converter=converter,
+                       metadata={"rule": rule, "doc": doc}, **kw)
+
+
+def _wants_tuple(rule: Rule) -> bool:
+    if isinstance(rule, TupleOf):
+        return True
+    if isinstance(rule, Maybe):
+        return _wants_tuple(rule.inner)
+    if isinstance(rule, Either):
+        return any(_wants_tuple(o) for o in rule.options)
+    return False
+
+
+def _to_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+# Rules used across many blocks.
+POSITIVE = Int(1)
+NON_NEGATIVE = Int(0)
+RATE = Float(minimum=0.0, below=1.0)
+SIZES = Either(POSITIVE, TupleOf(POSITIVE, 1, 3))
+SIZES.describe = "a positive integer or a list of 1 to 3 positive integers"
+RANK = Maybe(OneOf(1, 2, 3))
+ACTIVATIONS = (
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
+    "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign", "exponential",
+)
+ACTIVATION = Maybe(OneOf(*ACTIVATIONS))
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+    "lecun_normal", "orthogonal", "zeros", "ones", "random_normal", "random_uniform",
+    "truncated_normal", "identity",
+)
+INITIALIZER = Maybe(OneOf(*INITIALIZERS))
+DTYPE_POLICY = Maybe(OneOf("float32", "float16", "bfloat16", "float64", "mixed_float16",
+                           "mixed_bfloat16"))
