@@ -13,15 +13,18 @@ def join_path(outer: str, inner: str) -> str:
 
 
 class SpecError(ValueError):
-    """An invalid spec. ``path`` is where in the document; the message starts with it."""
+    """An invalid spec. ``path`` is where in the document (the message starts with it) and
+    ``kind`` the block kind there, when the error is about a block."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, kind: str = "") -> None:
         self.path = path
         self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
+        self.kind = kind
+        where = f"{path} ({kind})" if kind else path
+        super().__init__(f"{where}: {message}" if where else message)
 
     def within(self, outer: str) -> SpecError:
         """The same error seen from an enclosing node at ``outer``."""
-        err = SpecError(join_path(outer, self.path), self.message)
+        err = SpecError(join_path(outer, self.path), self.message, self.kind)
         err.__cause__ = self.__cause__
         return err

@@ -1,0 +1,78 @@
+"""Attention: dot-product, additive and multi-head attention, and additive attention pooling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..specs import Attention
+from .base import At, Sig, implements, same
+
+
+def _roles(spec: Attention, ins: list[Sig], at: At) -> tuple[Sig, Sig, Sig]:
+    """(query, value, key) from one input (self-attention) or [query, value(, key)]."""
+    if not 1 <= len(ins) <= 3 or (spec.pool and len(ins) != 1):
+        raise at.fail(f"takes {'one input' if spec.pool else '1 to 3 inputs (query, value, key)'}, "
+                      f"got {len(ins)}", *ins)
+    for sig in ins:
+        at.rank(sig, 3, what="(batch, time, features)")
+        if sig.shape[-1] is None:
+            raise at.fail("needs known features (last axis)", sig)
+    query = ins[0]
+    value = ins[1] if len(ins) > 1 else query
+    key = ins[2] if len(ins) > 2 else value
+    if key.shape[1] != value.shape[1] and None not in (key.shape[1], value.shape[1]):
+        raise at.fail("key and value need the same number of time steps", key, value)
+    return query, value, key
+
+
+def _attention_shape(spec: Attention, ins: list[Sig], at: At) -> Sig:
+    query, value, key = _roles(spec, ins, at)
+    if spec.pool:
+        return same(query, (query.shape[0], query.shape[-1]), masked=False)
+    if spec.kind == "multihead":
+        return same(query, dtype="float32")
+    if query.shape[-1] != key.shape[-1]:
+        raise at.fail(f"{spec.kind} attention needs query and key features equal", query, key)
+    return same(query, query.shape[:2] + (value.shape[-1],), dtype="float32")
+
+
+def _attention_params(spec: Attention, ins: list[Sig]) -> tuple[int, int]:
+    query, value, key = (ins + ins[-1:] * 2)[:3] if len(ins) > 1 else (ins[0],) * 3
+    d_q, d_v, d_k = (int(s.shape[-1] or 0) for s in (query, value, key))
+    if spec.pool:
+        units = spec.units or d_q
+        return d_q * units + 2 * units, 0
+    if spec.kind == "multihead":
+        hk = (spec.heads or 0) * (spec.key_dim or 0)
+        return d_q * hk + hk + d_k * hk + hk + d_v * hk + hk + hk * d_q + d_q, 0
+    if spec.use_scale:
+        return (1 if spec.kind == "dot" else d_k), 0
+    return 0, 0
+
+
+def _attention_build(spec: Attention, name: str, ins: list[Sig], at: At) -> Any:
+    import keras
+
+    if spec.pool:
+        from .keras_layers import AttentionPooling
+
+        return AttentionPooling(spec.units or int(ins[0].shape[-1] or 0), name=name)
+    if spec.kind == "multihead":
+        return keras.layers.MultiHeadAttention(spec.heads, spec.key_dim, dropout=spec.dropout, name=name)
+    cls = keras.layers.Attention if spec.kind == "dot" else keras.layers.AdditiveAttention
+    return cls(use_scale=spec.use_scale, dropout=spec.dropout, name=name)
+
+
+def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
+    if spec.pool:
+        return layer(xs[0])
+    query = xs[0]
+    value = xs[1] if len(xs) > 1 else query
+    if spec.kind == "multihead":
+        key = xs[2] if len(xs) > 2 else None
+        return layer(query, value, key, use_causal_mask=spec.causal)
+    return layer([query, value, *xs[2:]], use_causal_mask=spec.causal)
+
+
+implements(Attention, shape=_attention_shape, params=_attention_params, build=_attention_build,
+           call=_attention_call)

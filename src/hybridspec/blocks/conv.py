@@ -1,0 +1,185 @@
+"""Spatial layers: convolutions, padding, upsampling and pooling over 1-3 spatial axes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..specs import Conv, GlobalPool, Pool, SeparableConv, UpSampling, ZeroPadding
+from .base import At, Sig, implements, same
+from .keras_args import compute_dtype, weight_args
+
+
+def spatial_rank(spec: Any, x: Sig, at: At, ranks: tuple[int, ...] = (1, 2, 3)) -> int:
+    """The spatial rank of ``x`` (batch, *spatial, channels), checked against ``spec.rank``."""
+    rank = x.rank - 2
+    if rank not in ranks:
+        need = " or ".join(str(r + 2) for r in ranks)
+        raise at.fail(f"needs a rank-{need} input (batch, *spatial, channels)", x)
+    if spec.rank is not None and spec.rank != rank:
+        raise at.fail(f"rank {spec.rank} needs a rank-{spec.rank + 2} input", x)
+    return rank
+
+
+def per_axis(value: int | tuple[int, ...], rank: int) -> tuple[int, ...]:
+    return (value,) * rank if isinstance(value, int) else value
+
+
+def window_out(n: int | None, k: int, s: int, padding: str, d: int = 1) -> int | None:
+    """Output length of a sliding window over ``n`` positions."""
+    if n is None:
+        return None
+    if padding in ("same", "causal"):
+        return math.ceil(n / s)
+    return (n - d * (k - 1) - 1) // s + 1
+
+
+def _sliding(spec: Any, x: Sig, at: At, rank: int, kernel: tuple[int, ...], strides: tuple[int, ...],
+             dilation: tuple[int, ...], padding: str) -> tuple[int | None, ...]:
+    out = []
+    for axis, (n, k, s, d) in enumerate(zip(x.shape[1:-1], kernel, strides, dilation, strict=True)):
+        length = window_out(n, k, s, padding, d)
+        if length is not None and length < 1:
+            span = d * (k - 1) + 1
+            raise at.fail(f"spatial axis {axis + 1} shrinks below 1 (window {span} > size {n} "
+                          f"with {padding} padding); use padding: same or a smaller window", x)
+        out.append(length)
+    return tuple(out)
+
+
+def _conv_shape(spec: Conv, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    if spec.padding == "causal" and rank != 1:
+        raise at.fail("causal padding needs a rank-3 input (batch, time, channels)", x)
+    if x.shape[-1] is None:
+        raise at.fail("needs known channels (last axis)", x)
+    spatial = _sliding(spec, x, at, rank, per_axis(spec.kernel_size, rank), per_axis(spec.strides, rank),
+                       per_axis(spec.dilation, rank), spec.padding)
+    return same(x, (x.shape[0], *spatial, spec.filters), dtype=compute_dtype(spec), masked=False)
+
+
+def _conv_params(spec: Conv, ins: list[Sig]) -> tuple[int, int]:
+    x = ins[0]
+    kernel = math.prod(per_axis(spec.kernel_size, x.rank - 2))
+    return kernel * (x.shape[-1] or 0) * spec.filters + (spec.filters if spec.use_bias else 0), 0
+
+
+def _conv_build(spec: Conv, name: str, ins: list[Sig], at: At) -> Any:
+    import keras
+
+    rank = ins[0].rank - 2
+    cls = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
+    return cls(spec.filters, spec.kernel_size, strides=spec.strides, padding=spec.padding,
+               dilation_rate=spec.dilation, activation=spec.activation, name=name, **weight_args(spec))
+
+
+implements(Conv, shape=_conv_shape, build=_conv_build, params=_conv_params)
+
+
+def _separable_shape(spec: SeparableConv, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at, (1, 2))
+    if x.shape[-1] is None:
+        raise at.fail("needs known channels (last axis)", x)
+    spatial = _sliding(spec, x, at, rank, per_axis(spec.kernel_size, rank), per_axis(spec.strides, rank),
+                       (1,) * rank, spec.padding)
+    return same(x, (x.shape[0], *spatial, spec.filters), dtype=compute_dtype(spec), masked=False)
+
+
+def _separable_params(spec: SeparableConv, ins: list[Sig]) -> tuple[int, int]:
+    x = ins[0]
+    channels = x.shape[-1] or 0
+    depthwise = math.prod(per_axis(spec.kernel_size, x.rank - 2)) * channels * spec.depth_multiplier
+    pointwise = channels * spec.depth_multiplier * spec.filters
+    return depthwise + pointwise + (spec.filters if spec.use_bias else 0), 0
+
+
+def _separable_build(spec: SeparableConv, name: str, ins: list[Sig], at: At) -> Any:
+    import keras
+
+    cls = {1: keras.layers.SeparableConv1D, 2: keras.layers.SeparableConv2D}[ins[0].rank - 2]
+    args = weight_args(spec)
+    for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+        if key in args:  # a separable conv has two kernels: apply to both
+            value = args.pop(key)
+            args[key.replace("kernel", "depthwise")] = args[key.replace("kernel", "pointwise")] = value
+    return cls(spec.filters, spec.kernel_size, strides=spec.strides, padding=spec.padding,
+               depth_multiplier=spec.depth_multiplier, activation=spec.activation, name=name, **args)
+
+
+implements(SeparableConv, shape=_separable_shape, build=_separable_build, params=_separable_params)
+
+
+def _padding_shape(spec: ZeroPadding, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    pads = per_axis(spec.padding, rank)
+    spatial = tuple(None if n is None else n + 2 * p for n, p in zip(x.shape[1:-1], pads, strict=True))
+    return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
+
+
+def _by_rank(prefix: str, rank: int) -> Any:
+    import keras
+
+    return getattr(keras.layers, f"{prefix}{rank}D")
+
+
+def _padding_build(spec: ZeroPadding, name: str, ins: list[Sig], at: At) -> Any:
+    rank = ins[0].rank - 2
+    pads = per_axis(spec.padding, rank)
+    return _by_rank("ZeroPadding", rank)(pads[0] if rank == 1 else pads, name=name)
+
+
+implements(ZeroPadding, shape=_padding_shape, build=_padding_build)
+
+
+def _upsampling_shape(spec: UpSampling, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    sizes = per_axis(spec.size, rank)
+    spatial = tuple(None if n is None else n * s for n, s in zip(x.shape[1:-1], sizes, strict=True))
+    return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
+
+
+def _upsampling_build(spec: UpSampling, name: str, ins: list[Sig], at: At) -> Any:
+    rank = ins[0].rank - 2
+    size = per_axis(spec.size, rank)
+    return _by_rank("UpSampling", rank)(size[0] if rank == 1 else size, name=name)
+
+
+implements(UpSampling, shape=_upsampling_shape, build=_upsampling_build)
+
+
+def _pool_shape(spec: Pool, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    size = per_axis(spec.size, rank)
+    strides = per_axis(spec.strides if spec.strides is not None else spec.size, rank)
+    spatial = _sliding(spec, x, at, rank, size, strides, (1,) * rank, spec.padding)
+    return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
+
+
+def _pool_build(spec: Pool, name: str, ins: list[Sig], at: At) -> Any:
+    rank = ins[0].rank - 2
+    prefix = "MaxPooling" if spec.mode == "max" else "AveragePooling"
+    return _by_rank(prefix, rank)(pool_size=spec.size, strides=spec.strides, padding=spec.padding, name=name)
+
+
+implements(Pool, shape=_pool_shape, build=_pool_build)
+
+
+def _global_pool_shape(spec: GlobalPool, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    shape = (x.shape[0], *(1,) * rank, x.shape[-1]) if spec.keepdims else (x.shape[0], x.shape[-1])
+    return same(x, shape, masked=False)
+
+
+def _global_pool_build(spec: GlobalPool, name: str, ins: list[Sig], at: At) -> Any:
+    rank = ins[0].rank - 2
+    prefix = "GlobalMaxPooling" if spec.mode == "max" else "GlobalAveragePooling"
+    return _by_rank(prefix, rank)(keepdims=spec.keepdims, name=name)
+
+
+implements(GlobalPool, shape=_global_pool_shape, build=_global_pool_build)

@@ -1,0 +1,31 @@
+"""Translate shared spec options into Keras constructor arguments (imports Keras)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..specs import Block, MaxNorm, Regularizer
+
+
+def weight_args(spec: Block) -> dict[str, Any]:
+    """use_bias, initializers, regularizers, constraint and dtype as Keras objects."""
+    import keras
+
+    out: dict[str, Any] = {}
+    if hasattr(spec, "use_bias"):
+        out["use_bias"] = spec.use_bias
+    for name, value in spec.weight_kwargs().items() if hasattr(spec, "weight_kwargs") else ():
+        if isinstance(value, Regularizer):
+            value = keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
+        elif isinstance(value, MaxNorm):
+            value = keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
+        out[name] = value
+    if getattr(spec, "dtype", None):
+        out["dtype"] = spec.dtype
+    return out
+
+
+def compute_dtype(spec: Block, default: str = "float32") -> str:
+    """The dtype a layer computes in, from its dtype policy."""
+    policy = getattr(spec, "dtype", None) or default
+    return {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(policy, policy)

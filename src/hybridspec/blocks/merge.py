@@ -1,0 +1,72 @@
+"""Merging several inputs: concatenation, elementwise operations and dot products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..specs import Merge
+from .base import At, Sig, implements, same, show
+
+ELEMENTWISE_LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+                      "average": "Average", "maximum": "Maximum", "minimum": "Minimum"}
+
+
+def _listing(ins: list[Sig]) -> str:
+    return ", ".join(f"{show(s.shape)} from {s.source}" for s in ins)
+
+
+def _merge_shape(spec: Merge, ins: list[Sig], at: At) -> Sig:
+    if len(ins) < 2 or (spec.mode in ("subtract", "dot") and len(ins) != 2):
+        need = "exactly 2" if spec.mode in ("subtract", "dot") else "at least 2"
+        raise at.fail(f"{spec.mode} needs {need} inputs, got {len(ins)}: {_listing(ins)}")
+    masked = any(s.masked for s in ins)
+    if spec.mode == "dot":
+        return same(ins[0], _dot_shape(spec, ins, at), masked=False)
+    if spec.mode == "concat":
+        return same(ins[0], _concat_shape(spec, ins, at), masked=masked)
+    if len({s.shape[1:] for s in ins}) > 1:
+        raise at.fail(f"{spec.mode} needs inputs of one shape; got {_listing(ins)}")
+    return same(ins[0], masked=masked)
+
+
+def _concat_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]:
+    rank = ins[0].rank
+    if any(s.rank != rank for s in ins):
+        raise at.fail(f"concat needs inputs of one rank; got {_listing(ins)}")
+    axis = spec.axis % rank
+    if axis == 0:
+        raise at.fail("concat along the batch axis is not allowed")
+    out = list(ins[0].shape)
+    for s in ins[1:]:
+        for i, (a, b) in enumerate(zip(out, s.shape, strict=True)):
+            if i not in (0, axis) and a != b:
+                raise at.fail(f"concat on axis {spec.axis} needs the other axes equal; got {_listing(ins)}")
+        out[axis] = None if out[axis] is None or s.shape[axis] is None else out[axis] + s.shape[axis]
+    return tuple(out)
+
+
+def _dot_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]:
+    a, b = ins
+    if a.rank != b.rank or a.rank not in (2, 3):
+        raise at.fail(f"dot needs two inputs of rank 2 or 3 each; got {_listing(ins)}")
+    axes = spec.axes if isinstance(spec.axes, tuple) else (spec.axes, spec.axes)
+    ax, bx = (axis % a.rank for axis in axes)
+    if 0 in (ax, bx):
+        raise at.fail("dot along the batch axis is not allowed")
+    if a.shape[ax] != b.shape[bx] or a.shape[ax] is None:
+        raise at.fail(f"dot needs equal known sizes on axes {axes}; got {_listing(ins)}")
+    out = [d for i, d in enumerate(a.shape) if i != ax] + [d for i, d in enumerate(b.shape) if i not in (0, bx)]
+    return tuple(out) if len(out) > 1 else (out[0], 1)
+
+
+def _merge_build(spec: Merge, name: str, ins: list[Sig], at: At) -> Any:
+    import keras
+
+    if spec.mode == "concat":
+        return keras.layers.Concatenate(axis=spec.axis, name=name)
+    if spec.mode == "dot":
+        return keras.layers.Dot(axes=spec.axes, normalize=spec.normalize, name=name)
+    return getattr(keras.layers, ELEMENTWISE_LAYERS[spec.mode])(name=name)
+
+
+implements(Merge, shape=_merge_shape, build=_merge_build, call=lambda spec, layer, xs, at: layer(list(xs)))

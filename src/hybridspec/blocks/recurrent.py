@@ -1,0 +1,126 @@
+"""Recurrent layers: shapes, parameters, Keras builders, and the cuDNN eligibility rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..specs import GRU, LSTM, Bidirectional, SimpleRNN
+from ..specs.recurrent import Recurrent
+from .base import At, Sig, implements, same
+from .keras_args import compute_dtype, weight_args
+
+GATES = {LSTM: 4, GRU: 3, SimpleRNN: 1}
+
+
+def cudnn_blockers(spec: Recurrent) -> list[tuple[str, str]]:
+    """Why a layer would not run the cuDNN kernel on a GPU, as (field, fix) pairs; [] if it would.
+
+    Keras 3 on TensorFlow (layers/rnn/lstm.py, gru.py, backend/tensorflow/rnn.py) takes the cuDNN
+    path when activation is tanh, recurrent_activation sigmoid, recurrent_dropout 0, unroll
+    false, use_bias true, for GRU reset_after true, and use_cudnn is not false. At run time the
+    mask must also be right-padded with no fully masked sequence."""
+    if isinstance(spec, SimpleRNN):
+        return [("cell", "use lstm or gru; simple_rnn has no cuDNN kernel")]
+    wanted = [("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("recurrent_dropout", 0.0),
+              ("unroll", False), ("use_bias", True), ("use_cudnn", "auto")]
+    if isinstance(spec, GRU):
+        wanted.append(("reset_after", True))
+    out = []
+    for name, good in wanted:
+        value = getattr(spec, name)
+        if name == "use_cudnn" and value is not False:
+            continue
+        if value != good:
+            out.append((name, f"set {name}: {_yaml(good)} (it is {_yaml(value)})"))
+    return out
+
+
+def _yaml(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def cudnn_status(spec: Recurrent) -> str:
+    """'cudnn', 'generic' (with a reason) or 'n/a' for a cell without a cuDNN kernel."""
+    if isinstance(spec, SimpleRNN):
+        return "n/a"
+    blockers = cudnn_blockers(spec)
+    return "cudnn" if not blockers else "generic: " + ", ".join(name for name, _ in blockers)
+
+
+def _cell_shape(spec: Recurrent, ins: list[Sig], at: At) -> Sig | list[Sig]:
+    x = at.one(ins)
+    at.rank(x, 3, what="(batch, time, features)")
+    if x.shape[-1] is None:
+        raise at.fail("needs known features (last axis)", x)
+    blockers = cudnn_blockers(spec)
+    if getattr(spec, "use_cudnn", "auto") is True and blockers:
+        raise at.fail("use_cudnn is true but the layer cannot run cuDNN: "
+                      + "; ".join(fix for _, fix in blockers))
+    units, dtype = spec.units, compute_dtype(spec)
+    out = same(x, x.shape[:2] + (units,) if spec.return_sequences else (x.shape[0], units),
+               dtype=dtype, masked=x.masked and spec.return_sequences)
+    n_states = 2 if isinstance(spec, LSTM) else 1
+    if at.initial_state:
+        states = at.initial_state
+        if len(states) != n_states or any(s.shape[1:] != (units,) for s in states):
+            raise at.fail(f"initial_state needs {n_states} state(s) of shape (None, {units}); got "
+                          + ", ".join(f"{s.shape} from {s.source}" for s in states))
+    if at.return_state:
+        return [out] + [Sig((x.shape[0], units), dtype) for _ in range(n_states)]
+    return out
+
+
+def _cell_params(spec: Recurrent, ins: list[Sig]) -> tuple[int, int]:
+    d, u, gates = ins[0].shape[-1] or 0, spec.units, GATES[type(spec)]
+    bias = 0
+    if spec.use_bias:
+        bias = gates * u * (2 if isinstance(spec, GRU) and spec.reset_after else 1)
+    return gates * u * (d + u) + bias, 0
+
+
+def keras_cell_layer(spec: Recurrent, name: str, return_state: bool = False) -> Any:
+    import keras
+
+    cls = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU, SimpleRNN: keras.layers.SimpleRNN}[type(spec)]
+    kwargs: dict[str, Any] = dict(
+        activation=spec.activation, dropout=spec.dropout, recurrent_dropout=spec.recurrent_dropout,
+        return_sequences=spec.return_sequences, return_state=return_state,
+        go_backwards=spec.go_backwards, unroll=spec.unroll, name=name, **weight_args(spec))
+    if not isinstance(spec, SimpleRNN):
+        kwargs.update(recurrent_activation=spec.recurrent_activation, use_cudnn=spec.use_cudnn)
+    if isinstance(spec, GRU):
+        kwargs["reset_after"] = spec.reset_after
+    return cls(spec.units, **kwargs)
+
+
+def _call_cell(spec: Recurrent, layer: Any, xs: list[Any], at: At) -> Any:
+    return layer(xs[0], initial_state=list(xs[1:])) if len(xs) > 1 else layer(xs[0])
+
+
+for _cls in (LSTM, GRU, SimpleRNN):
+    implements(_cls, shape=_cell_shape, params=_cell_params, call=_call_cell,
+               build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at.return_state))
+
+
+def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
+    if at.initial_state or at.return_state:
+        raise at.fail("initial_state and return_state need a one-directional recurrent layer")
+    inner = _cell_shape(spec.layer, ins, At(at.path, at.kind))
+    assert isinstance(inner, Sig)
+    if spec.merge_mode == "none":
+        return [inner, inner]
+    if spec.merge_mode == "concat":
+        return same(inner, inner.shape[:-1] + (2 * spec.layer.units,))
+    return inner
+
+
+def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At) -> Any:
+    import keras
+
+    mode = None if spec.merge_mode == "none" else spec.merge_mode
+    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer"),
+                                      merge_mode=mode, name=name)
+
+
+implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build,
+           params=lambda s, ins: (2 * _cell_params(s.layer, ins)[0], 0))

@@ -1,0 +1,90 @@
+"""The Keras interpreter: runs the walk on Keras tensors and returns a functional keras.Model."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..blocks import IMPLS, At, Sig
+from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
+from .static import check
+from .walk import Walk
+
+
+def layer_name(path: str) -> str:
+    """A Keras layer name from a spec path: ``body[0].conv`` -> ``body_0_conv``."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", path).strip("_")
+
+
+class KerasInterpreter:
+    """Values are Keras tensors. Layers are memoized by path, so shared nodes share weights."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, Any] = {}
+        self.names: set[str] = set()
+        self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
+
+    def unique(self, path: str) -> str:
+        name, n = layer_name(path), 1
+        while name in self.names:
+            n += 1
+            name = f"{layer_name(path)}_{n}"
+        self.names.add(name)
+        return name
+
+    def input(self, name: str, spec: InputSpec) -> Any:
+        import keras
+
+        self.names.add(name)
+        return keras.Input(shape=spec.shape, dtype=spec.dtype, name=name)
+
+    def sharing(self, node: str | None) -> None:
+        pass
+
+    def enter(self, spec: Block, path: str) -> None:
+        pass
+
+    def leaf(self, spec: Block, path: str, ins: list[Any], states: list[Any], return_state: bool) -> list[Any]:
+        impl = IMPLS[type(spec)]
+        at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state)
+        try:
+            if path not in self.layers:
+                self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
+            out = impl.call(spec, self.layers[path], ins + states, at)
+        except Exception as exc:
+            exc.add_note(f"hybridspec: while building {path} ({spec.KIND})")
+            raise
+        return list(out) if isinstance(out, list | tuple) else [out]
+
+    def time_distributed(self, spec: TimeDistributed, path: str, x: Any, inner: Any) -> Any:
+        import keras
+
+        step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
+        model = keras.Model(step, inner(step), name=self.unique(path + ".model"))
+        return keras.layers.TimeDistributed(model, name=self.unique(path))(x)
+
+    def note(self, spec: Block, path: str, outs: list[Any]) -> None:
+        self.shapes.setdefault(path, [tuple(t.shape) for t in outs])
+
+
+def _sig(tensor: Any) -> Sig:
+    return Sig(tuple(tensor.shape), str(tensor.dtype))
+
+
+def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
+    """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
+    import keras
+
+    check(spec)
+    interpreter = KerasInterpreter()
+    inputs, outputs = Walk(interpreter).model(spec)
+    if spec.body is not None:
+        model = keras.Model(next(iter(inputs.values())), next(iter(outputs.values())), name=spec.name)
+    else:
+        model = keras.Model(inputs, outputs, name=spec.name)
+    return model, interpreter.shapes
+
+
+def build(spec: ModelSpec) -> Any:
+    """Check ``spec``, then compile it into a plain functional ``keras.Model``."""
+    return trace(spec)[0]
