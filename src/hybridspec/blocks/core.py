@@ -6,8 +6,18 @@ import math
 from typing import Any
 
 from ..specs import (
-    Activation, BatchNorm, Dense, Dropout, Embedding, Flatten, LayerNorm, Masking, Permute,
-    RepeatVector, Reshape, SpatialDropout,
+    Activation,
+    BatchNorm,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+    SpatialDropout,
 )
 from .base import At, Sig, dense_like, implements, same
 from .keras_args import compute_dtype, weight_args

@@ -41,7 +41,8 @@ def _concat_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]
         for i, (a, b) in enumerate(zip(out, s.shape, strict=True)):
             if i not in (0, axis) and a != b:
                 raise at.fail(f"concat on axis {spec.axis} needs the other axes equal; got {_listing(ins)}")
-        out[axis] = None if out[axis] is None or s.shape[axis] is None else out[axis] + s.shape[axis]
+        grown, extra = out[axis], s.shape[axis]
+        out[axis] = None if grown is None or extra is None else grown + extra
     return tuple(out)
 
 

@@ -10,8 +10,19 @@ from __future__ import annotations
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..specs import (
-    GRU, LSTM, Block, Chain, ConvStack, Merge, ModelSpec, Parallel, RecurrentStack, Residual,
-    SimpleRNN, SpecError, TimeDistributed,
+    GRU,
+    LSTM,
+    Block,
+    Chain,
+    ConvStack,
+    Merge,
+    ModelSpec,
+    Parallel,
+    RecurrentStack,
+    Residual,
+    SimpleRNN,
+    SpecError,
+    TimeDistributed,
 )
 from ..specs.convert import unstructure_body
 from ..specs.errors import join_path

@@ -15,7 +15,10 @@ from typing import Any, Union, get_args, get_origin
 import attrs
 import cattrs
 from cattrs.errors import (
-    AttributeValidationNote, BaseValidationError, ForbiddenExtraKeysError, IterableValidationNote,
+    AttributeValidationNote,
+    BaseValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationNote,
 )
 from cattrs.gen import make_dict_structure_fn, override
 
@@ -89,7 +92,7 @@ def structure_body(body: Any, cls: type[Block]) -> Block:
         body = {}
     if _is_short(cls, body):
         try:
-            return _guarded(lambda b: _structure_fields({cls.SHORT: b}, cls), body, "")
+            return _guarded(lambda b: _structure_fields({str(cls.SHORT): b}, cls), body, "")
         except SpecError as err:  # the user wrote no SHORT key, so the path has none
             short = str(cls.SHORT)
             if err.path == short or err.path.startswith((short + ".", short + "[")):
@@ -115,6 +118,8 @@ def structure_block(value: Any, cls: type = Block) -> Block:
     if cls in KINDS.values():
         return structure_body(value, cls)
     if isinstance(value, list):
+        if not value:
+            raise SpecError("", "a chain needs at least one block, got []")
         blocks = tuple(_guarded(structure_block, v, f"[{i}]") for i, v in enumerate(value))
         return _guarded(lambda b: Chain(blocks=b), blocks, "")
     if isinstance(value, str) and value in KINDS:

@@ -6,8 +6,20 @@ import attrs
 
 from .base import Block, WeightOptions, block, fail
 from .rules import (
-    ACTIVATION, NON_NEGATIVE, POSITIVE, RANK, RATE, SIZES, Bool, Either, Float, Int, Maybe,
-    OneOf, TupleOf, field,
+    ACTIVATION,
+    NON_NEGATIVE,
+    POSITIVE,
+    RANK,
+    RATE,
+    SIZES,
+    Bool,
+    Either,
+    Float,
+    Int,
+    Maybe,
+    OneOf,
+    TupleOf,
+    field,
 )
 
 PADDING = OneOf("valid", "same")
@@ -135,7 +147,7 @@ class Spatial(Block):
 
 def check_sizes(spec: Block, *names: str) -> None:
     """Per-axis sizes given as lists must have one entry per spatial axis."""
-    rank = getattr(spec, "rank")
+    rank = spec.rank
     for name in names:
         value = getattr(spec, name)
         if rank is not None and isinstance(value, tuple) and len(value) != rank:

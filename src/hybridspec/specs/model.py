@@ -8,7 +8,17 @@ from .base import Block
 from .compose import BLOCK
 from .errors import SpecError
 from .rules import (
-    POSITIVE, Bool, Either, Instance, MapOf, Maybe, Name, OneOf, Rule, TupleOf, field,
+    POSITIVE,
+    Bool,
+    Either,
+    Instance,
+    MapOf,
+    Maybe,
+    Name,
+    OneOf,
+    Rule,
+    TupleOf,
+    field,
 )
 from .rules import closest as _closest
 

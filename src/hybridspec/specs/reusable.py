@@ -6,10 +6,27 @@ import attrs
 
 from .base import Block, block, fail
 from .layers import (
-    Activation, BatchNorm, Conv, Dropout, LayerNorm, Pool, SpatialDropout, check_sizes,
+    Activation,
+    BatchNorm,
+    Conv,
+    Dropout,
+    LayerNorm,
+    Pool,
+    SpatialDropout,
+    check_sizes,
 )
 from .rules import (
-    ACTIVATION, POSITIVE, RANK, RATE, SIZES, Bool, Maybe, OneOf, Text, TupleOf, field,
+    ACTIVATION,
+    POSITIVE,
+    RANK,
+    RATE,
+    SIZES,
+    Bool,
+    Maybe,
+    OneOf,
+    Text,
+    TupleOf,
+    field,
 )
 
 

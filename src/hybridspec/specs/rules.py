@@ -198,11 +198,13 @@ class TupleOf(Rule):
 
 
 def _plural(phrase: str) -> str:
+    """``a positive integer or null`` -> ``positive integers or null``."""
     for article in ("a ", "an "):
         if phrase.startswith(article):
             rest = phrase[len(article):]
-            head, _, tail = rest.partition(" ")
-            return (head + "s " + tail).strip() if not head.endswith("s") else rest
+            ends = [i for i in (rest.find(s) for s in (" or ", ",", " such as ")) if i >= 0]
+            head, tail = rest[:min(ends, default=len(rest))], rest[min(ends, default=len(rest)):]
+            return head + ("" if head.endswith("s") else "s") + tail
     return phrase
 
 
