@@ -21,7 +21,7 @@ def weight_args(spec: Block) -> dict[str, Any]:
             value = keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
         out[name] = value
     if getattr(spec, "dtype", None):
-        out["dtype"] = getattr(spec, "dtype")
+        out["dtype"] = spec.dtype  # type: ignore[attr-defined]
     return out
 
 

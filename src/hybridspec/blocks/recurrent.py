@@ -87,8 +87,8 @@ def keras_cell_layer(spec: Recurrent, name: str, return_state: bool = False) -> 
         return_sequences=spec.return_sequences, return_state=return_state,
         go_backwards=spec.go_backwards, unroll=spec.unroll, name=name, **weight_args(spec))
     if not isinstance(spec, SimpleRNN):
-        kwargs.update(recurrent_activation=getattr(spec, "recurrent_activation"),
-                      use_cudnn=getattr(spec, "use_cudnn"))
+        kwargs.update(recurrent_activation=spec.recurrent_activation,  # type: ignore[attr-defined]
+                      use_cudnn=spec.use_cudnn)  # type: ignore[attr-defined]
     if isinstance(spec, GRU):
         kwargs["reset_after"] = spec.reset_after
     return cls(spec.units, **kwargs)
