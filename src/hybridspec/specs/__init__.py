@@ -45,7 +45,6 @@ from .reusable import Attention as Attention
 from .reusable import Backbone as Backbone
 from .reusable import ConvStack as ConvStack
 from .schema import json_schema as json_schema
-from .schema import json_schema as json_schema
 
 __all__ = [
     "KINDS",
