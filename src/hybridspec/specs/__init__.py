@@ -45,6 +45,7 @@ from .reusable import Attention as Attention
 from .reusable import Backbone as Backbone
 from .reusable import ConvStack as ConvStack
 from .schema import json_schema as json_schema
+from .train import TrainSpec as TrainSpec
 
 __all__ = [
     "KINDS",
@@ -92,4 +93,5 @@ __all__ = [
     "Attention",
     "Backbone",
     "ConvStack",
+    "TrainSpec",
 ]

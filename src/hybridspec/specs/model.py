@@ -21,6 +21,7 @@ from .rules import (
     field,
 )
 from .rules import closest as _closest
+from .train import TrainSpec
 
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "bool")
 
@@ -91,6 +92,9 @@ class ModelSpec:
                                    "named graph nodes, in any order")
     outputs: dict[str, Output] = field(MapOf(Instance(Output, "an output")), attrs.Factory(dict),
                                        "named outputs (graph models)")
+    train: TrainSpec | None = field(
+        Maybe(Instance(TrainSpec, "a train section", lambda: {"$ref": "#/$defs/TrainSpec"})),
+        None, "how to train the model (optimizer, losses, metrics, callbacks)")
 
     def __attrs_post_init__(self) -> None:
         if (self.body is None) == (not self.nodes):
