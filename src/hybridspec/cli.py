@@ -1,0 +1,238 @@
+"""The ``hybridspec`` command. Exit codes: 0 success, 1 invalid spec, 2 usage error.
+
+``check``, ``summary``, ``plot`` and ``schema`` never import TensorFlow; ``build`` does.
+Other packages contribute subcommands through ``add_parser(subparsers)`` (see PLUGINS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .blocks.base import show
+from .graphs import Report, check
+from .specs import ModelSpec, SpecError, load
+
+PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli")
+
+
+def _error(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, SpecError):
+        return {"path": exc.path, "message": exc.message, "kind": exc.kind}
+    return {"path": "", "message": f"cannot read the file: {exc}", "kind": ""}
+
+
+def _checked(file: str) -> tuple[ModelSpec, Report]:
+    spec = load(file)
+    return spec, check(spec)
+
+
+def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
+          failed: Callable[[str, Exception], Any]) -> int:
+    """Run ``ok`` or ``failed`` for every file; print the JSON list or the errors; exit code."""
+    results, code = [], 0
+    for file in files:
+        try:
+            results.append(ok(file, *_checked(file)))
+        except (SpecError, OSError) as exc:
+            code = max(code, 1 if isinstance(exc, SpecError) else 2)
+            results.append(failed(file, exc))
+            if not as_json:
+                message = exc if isinstance(exc, SpecError) else _error(exc)["message"]
+                print(f"error: {file}: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(results, indent=2))
+    return code
+
+
+def _warn(file: str, report: Report) -> None:
+    for warning in report.warnings:
+        print(f"warning: {file}: {warning}", file=sys.stderr)
+
+
+def _outputs(report: Report) -> str:
+    return ", ".join(f"{name} {show(shape)}" for name, shape in report.outputs.items())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    def ok(file: str, spec: ModelSpec, report: Report) -> dict[str, Any]:
+        if not args.json:
+            print(f"ok {file}: {report.params:,} params, outputs {_outputs(report)}")
+            _warn(file, report)
+        return {"file": file, "ok": True, "error": None, "params": report.params,
+                "outputs": {k: list(v) for k, v in report.outputs.items()}}
+
+    def failed(file: str, exc: Exception) -> dict[str, Any]:
+        return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None}
+
+    return _each(args.files, args.json, ok, failed)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    def ok(file: str, spec: ModelSpec, report: Report) -> dict[str, Any]:
+        if not args.json:  # the table without its warning lines: those go to stderr
+            quiet = attrs.evolve(report, rows=tuple(attrs.evolve(r, warnings=()) for r in report.rows))
+            print(quiet.table() + ("\n" if len(args.files) > 1 else ""))
+            _warn(file, report)
+        return {"file": file, "error": None, **report.to_dict()}
+
+    return _each(args.files, args.json, ok, lambda file, exc: {"file": file, "error": _error(exc)})
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    spec, report = _checked(args.file)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .graphs.build import build
+
+    model = build(spec)
+    out = Path(args.output or f"{spec.name}.keras")
+    tmp = out.with_name(f".{out.stem}.tmp.keras")  # Keras insists on the .keras suffix
+    try:
+        model.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {out}: {model.count_params():,} params")
+    _warn(args.file, report)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .graphs.plot import INSTALL_HINT, render
+
+    spec, _ = _checked(args.file)
+    target = Path(args.output or f"{spec.name}.svg")
+    try:
+        written = render(spec, target)
+    except subprocess.CalledProcessError as exc:
+        print(f"error: dot failed: {exc.stderr.decode(errors='replace').strip()}", file=sys.stderr)
+        return 1
+    if written != target:
+        print(f"wrote {written}: the dot program was not found; {INSTALL_HINT}", file=sys.stderr)
+    else:
+        print(f"wrote {written}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .specs import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _command(sub: Any, name: str, help: str, epilog: str, run: Callable[[argparse.Namespace], int]) -> Any:
+    parser = sub.add_parser(name, help=help, description=help, epilog="examples:\n" + epilog,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _picture(value: str) -> str:
+    from .graphs.plot import FORMATS
+
+    if Path(value).suffix.lower().lstrip(".") not in FORMATS:
+        raise argparse.ArgumentTypeError(f"the file must end in one of {', '.join('.' + f for f in FORMATS)}")
+    return value
+
+
+def _keras_file(value: str) -> str:
+    if not value.endswith(".keras"):
+        raise argparse.ArgumentTypeError("Keras saves models to files ending in .keras")
+    return value
+
+
+def _add_plugins(sub: Any) -> None:
+    """Subcommands from other parts of the package; a part that is not there is skipped."""
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            if not (isinstance(exc, ModuleNotFoundError) and exc.name and name.startswith(exc.name)):
+                print(f"warning: {name} failed to import, its commands are missing: {exc}", file=sys.stderr)
+            continue
+        module.add_parser(sub)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The parser with every built-in and contributed subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="hybridspec", description="Check, summarize, build and draw hybridspec model documents.",
+        epilog="exit codes: 0 success, 1 invalid spec, 2 usage error. "
+               "Run 'hybridspec COMMAND --help' for examples.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = _command(sub, "check", "check documents statically (shapes, parameters, cuDNN), no TensorFlow",
+                 "  hybridspec check examples/video_cnn_lstm.yaml\n"
+                 "  hybridspec check specs/*.yaml --json > report.json", cmd_check)
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
+    p.add_argument("--json", action="store_true", help="print a JSON list with one result per file")
+
+    p = _command(sub, "summary", "print each document's per-node table, no TensorFlow",
+                 "  hybridspec summary examples/imdb_sentiment.yaml\n"
+                 "  hybridspec summary examples/*.yaml --json", cmd_summary)
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
+    p.add_argument("--json", action="store_true", help="print a JSON list of reports, one per file")
+
+    p = _command(sub, "build", "compile a document into a Keras model and save it",
+                 "  hybridspec build examples/mnist_mlp.yaml -o mnist.keras\n"
+                 "  python -c \"import keras; keras.saving.load_model('mnist.keras').summary()\"",
+                 cmd_build)
+    p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
+    p.add_argument("-o", "--output", type=_keras_file, help="the .keras file (default: NAME.keras)")
+
+    p = _command(sub, "plot", "draw a document as a graph (.svg, .png, .pdf or .dot)",
+                 "  hybridspec plot examples/inception_resnet_cifar.yaml -o inception.svg\n"
+                 "  hybridspec plot examples/seq2seq_translation.yaml -o seq2seq.dot\n"
+                 "Rendering needs Graphviz's dot (apt-get install graphviz / brew install graphviz);\n"
+                 "without it the DOT text is written next to the requested file.", cmd_plot)
+    p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
+    p.add_argument("-o", "--output", type=_picture, help="the picture (default: NAME.svg)")
+
+    _command(sub, "schema", "print the JSON Schema of model documents",
+             "  hybridspec schema > hybridspec.schema.json\n"
+             "  # then, as the first line of a document, for editors with the YAML language server:\n"
+             "  # yaml-language-server: $schema=./hybridspec.schema.json", cmd_schema)
+    _add_plugins(sub)
+    return parser
+
+
+def _version() -> str:
+    try:
+        return version("hybridspec")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.run(args))
+    except SpecError as exc:
+        where = f"{args.file}: " if isinstance(getattr(args, "file", None), str) else ""
+        print(f"error: {where}{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
