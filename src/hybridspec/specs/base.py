@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from .errors import SpecError
-from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Maybe, field
+from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, field
 
 KINDS: dict[str, type[Block]] = {}
 B = TypeVar("B", bound=type)
@@ -59,8 +59,7 @@ class MaxNorm:
     """A max-norm weight constraint: ``{max_norm: 3}``."""
 
     max_norm: float = field(Float(positive=True), doc="largest allowed norm")
-    axis: int = field(Instance(int, "an integer", lambda: {"type": "integer"}), 0,
-                      "axis along which norms are computed")
+    axis: int = field(Int(), 0, "axis along which norms are computed")
 
 
 REGULARIZER = Maybe(Instance(Regularizer, "a regularizer mapping such as {l2: 0.0001}"))

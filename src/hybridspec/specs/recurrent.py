@@ -72,6 +72,10 @@ class Bidirectional(Block):
     layer: Recurrent = field(RECURRENT, doc="the recurrent layer, e.g. {lstm: {units: 64}}")
     merge_mode: str = field(MERGE_MODE, "concat", "how the two directions are combined")
 
+    def __attrs_post_init__(self) -> None:
+        if self.layer.go_backwards:
+            fail("layer.go_backwards", "a bidirectional layer already reads both ways; Keras refuses go_backwards here")
+
 
 @block("recurrent_stack")
 @attrs.frozen(kw_only=True)
@@ -100,6 +104,8 @@ class RecurrentStack(Block):
             for name, default in (("recurrent_activation", "sigmoid"), ("use_cudnn", "auto")):
                 if getattr(self, name) != default:
                     fail(name, "a simple cell has no such option")
+        if self.bidirectional and self.go_backwards:
+            fail("go_backwards", "a bidirectional stack already reads both ways; Keras refuses go_backwards here")
         if self.cell != "gru" and not self.reset_after:
             fail("reset_after", "only gru has reset_after")
 

@@ -1,0 +1,286 @@
+"""Hypothesis strategies for shape-valid spec trees, and for trees that must be rejected.
+
+``models()`` draws whole ModelSpecs over random inputs: chains, parallel branches with every
+merge, residuals, time_distributed sub-trees, conv and recurrent stacks (bidirectional too),
+every attention kind, embeddings with masks, multi-input graphs with shared nodes, and
+encoder-decoder graphs. Each block is drawn for the static shape it will receive, and the
+checker itself computes what flows on, so trees are valid by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .. import specs as s
+from ..blocks import Sig
+from ..graphs.static import StaticInterpreter
+from ..graphs.walk import Walk
+
+SMALL = st.integers(1, 6)
+CELLS = st.sampled_from(["lstm", "gru", "simple"])
+
+
+def out_sig(block: s.Block, x: Sig) -> Sig | None:
+    """What ``block`` yields for ``x`` according to the checker (None if it rejects it)."""
+    try:
+        outs = Walk(StaticInterpreter()).block(block, "t", [x])
+    except s.SpecError:
+        return None
+    return outs[0] if len(outs) == 1 else None
+
+
+@st.composite
+def vector_block(draw: Any, x: Sig) -> s.Block:
+    """A block for (batch, features)."""
+    f = x.shape[-1]
+    options = ["dense", "dropout", "activation", "norm", "parallel", "residual", "repeat"]
+    kind = draw(st.sampled_from(options))
+    if kind == "dense":
+        return s.Dense(units=draw(SMALL), activation=draw(st.sampled_from([None, "relu", "tanh"])),
+                       use_bias=draw(st.booleans()))
+    if kind == "dropout":
+        return s.Dropout(rate=draw(st.sampled_from([0.0, 0.25])))
+    if kind == "activation":
+        return draw(st.sampled_from([s.Activation(name="relu", max_value=6.0), s.Activation(name="gelu"),
+                                     s.Activation(name="leaky_relu", negative_slope=0.2),
+                                     s.Activation(name="softmax", axis=-1), s.Activation(name="elu", alpha=0.5)]))
+    if kind == "norm":
+        return draw(st.sampled_from([s.BatchNorm(), s.LayerNorm(), s.BatchNorm(center=False)]))
+    if kind == "repeat":
+        return s.RepeatVector(n=draw(st.integers(1, 4)))
+    if kind == "residual":
+        return s.Residual(body=s.Dense(units=f), shortcut=draw(st.sampled_from([None, s.Dense(units=f)])))
+    mode = draw(st.sampled_from(["concat", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"]))
+    units = draw(SMALL)
+    n = 2 if mode in ("subtract", "dot") else draw(st.integers(2, 3))
+    branches = tuple(s.Dense(units=units if mode != "concat" else draw(SMALL)) for _ in range(n))
+    return s.Parallel(branches=branches, merge=s.Merge(mode=mode, axes=1 if mode == "dot" else -1))
+
+
+@st.composite
+def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
+    """A block for (batch, time, features)."""
+    t, f = x.shape[1], x.shape[-1]
+    options = ["recurrent_stack", "cell", "bidirectional", "conv", "pool", "global_pool", "attention",
+               "dense", "layer_norm", "spatial_dropout", "zero_padding", "upsampling", "permute", "masking"]
+    if depth > 0:
+        options += ["time_distributed", "parallel_seq", "conv_stack"]
+    if t is not None:
+        options.append("flatten")
+    kind = draw(st.sampled_from(options))
+    if kind == "recurrent_stack":
+        cell = draw(CELLS)
+        return s.RecurrentStack(cell=cell, units=tuple(draw(st.lists(SMALL, min_size=1, max_size=2))),
+                                return_sequences=draw(st.booleans()), bidirectional=draw(st.booleans()),
+                                merge_mode=draw(st.sampled_from(["concat", "sum", "ave", "mul"])),
+                                use_cudnn=draw(st.sampled_from(["auto", False])) if cell != "simple" else "auto",
+                                reset_after=draw(st.booleans()) if cell == "gru" else True)
+    if kind in ("cell", "bidirectional"):
+        cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
+        layer = cls(units=draw(SMALL), return_sequences=draw(st.booleans()),
+                    go_backwards=kind == "cell" and draw(st.booleans()),
+                    use_bias=draw(st.booleans()), activation=draw(st.sampled_from(["tanh", "relu"])))
+        if kind == "cell":
+            return layer
+        return s.Bidirectional(layer=layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
+    if kind == "conv":
+        padding = draw(st.sampled_from(["same", "causal"] + (["valid"] if t is None or t >= 3 else [])))
+        return s.Conv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3) if padding != "valid" else st.just(3)),
+                      padding=padding, dilation=draw(st.sampled_from([1, 2])) if padding != "valid" else 1)
+    if kind == "conv_stack":
+        return s.ConvStack(filters=(draw(SMALL), draw(SMALL)), kernel_size=draw(st.integers(1, 3)),
+                           norm=draw(st.sampled_from([None, "batch", "layer"])), pool=None)
+    if kind == "pool":
+        return s.Pool(mode=draw(st.sampled_from(["max", "avg"])), size=2, padding="same")
+    if kind == "global_pool":
+        return s.GlobalPool(mode=draw(st.sampled_from(["max", "avg"])), keepdims=draw(st.booleans()))
+    if kind == "attention":
+        which = draw(st.sampled_from(["dot", "additive", "multihead", "pool"]))
+        if which == "pool":
+            return s.Attention(kind="additive", pool=True, units=draw(st.sampled_from([None, 3])))
+        if which == "multihead":
+            return s.Attention(kind="multihead", heads=draw(st.integers(1, 2)), key_dim=draw(SMALL),
+                               causal=draw(st.booleans()))
+        return s.Attention(kind=which, use_scale=draw(st.booleans()), causal=draw(st.booleans()))
+    if kind == "dense":
+        return s.Dense(units=draw(SMALL))
+    if kind == "layer_norm":
+        return s.LayerNorm()
+    if kind == "spatial_dropout":
+        return s.SpatialDropout(rate=0.1)
+    if kind == "zero_padding":
+        return s.ZeroPadding(padding=draw(st.integers(0, 2)))
+    if kind == "upsampling":
+        return s.UpSampling(size=draw(st.integers(1, 2)))
+    if kind == "permute":
+        return s.Permute(dims=(2, 1))
+    if kind == "masking":
+        return s.Masking()
+    if kind == "flatten":
+        return s.Flatten()
+    if kind == "time_distributed":
+        inner = Sig((x.shape[0], f))
+        return s.TimeDistributed(block=draw(chain(inner, depth - 1, min_len=1, max_len=2)))
+    return s.Parallel(branches=(s.Dense(units=draw(SMALL)), s.LSTM(units=draw(SMALL), return_sequences=True)),
+                      merge=s.Merge(mode="concat"))
+
+
+@st.composite
+def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
+    """A block for (batch, height, width, channels) or, for rank 5, (batch, time, h, w, c)."""
+    spatial = x.shape[1:-1]
+    options = ["conv", "separable", "pool", "global_pool", "flatten", "batch_norm", "zero_padding",
+               "upsampling", "spatial_dropout"]
+    if x.rank == 4:
+        options += ["conv_stack", "reshape"] + (["time_distributed"] if depth > 0 else [])
+    if x.rank == 5 and depth > 0:
+        options = ["time_distributed", "conv"]
+    kind = draw(st.sampled_from(options))
+    smallest = min(d for d in spatial if d is not None)
+    if kind == "conv":
+        valid = smallest >= 2 and draw(st.booleans())
+        return s.Conv(filters=draw(SMALL), kernel_size=2 if valid else draw(st.integers(1, 3)),
+                      strides=draw(st.sampled_from([1, 2])), padding="valid" if valid else "same",
+                      activation=draw(st.sampled_from([None, "relu"])))
+    if kind == "separable":
+        return s.SeparableConv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3)), padding="same",
+                               depth_multiplier=draw(st.integers(1, 2)))
+    if kind == "conv_stack":
+        return s.ConvStack(filters=tuple(draw(st.lists(SMALL, min_size=1, max_size=2))),
+                           norm=draw(st.sampled_from([None, "batch"])), pool=2 if smallest >= 4 else None,
+                           dropout=draw(st.sampled_from([0.0, 0.1])))
+    if kind == "pool":
+        return s.Pool(mode=draw(st.sampled_from(["max", "avg"])), size=2, padding="same")
+    if kind == "global_pool":
+        return s.GlobalPool(mode=draw(st.sampled_from(["max", "avg"])))
+    if kind == "flatten":
+        return s.Flatten()
+    if kind == "batch_norm":
+        return s.BatchNorm()
+    if kind == "zero_padding":
+        return s.ZeroPadding(padding=1)
+    if kind == "upsampling":
+        return s.UpSampling(size=2)
+    if kind == "spatial_dropout":
+        return s.SpatialDropout(rate=0.2)
+    if kind == "reshape":
+        h, w, c = x.shape[1:]
+        return s.Reshape(target_shape=(h or -1, (w or 1) * (c or 1)))
+    inner = Sig((x.shape[0], *x.shape[2:]))
+    return s.TimeDistributed(block=draw(chain(inner, depth - 1, min_len=1, max_len=3)))
+
+
+@st.composite
+def step(draw: Any, x: Sig, depth: int) -> s.Block:
+    """One block that accepts ``x``."""
+    if x.rank == 2:
+        return draw(vector_block(x))
+    if x.rank == 3:
+        return draw(sequence_block(x, depth))
+    return draw(image_block(x, depth))
+
+
+@st.composite
+def chain(draw: Any, x: Sig, depth: int = 2, min_len: int = 1, max_len: int = 4) -> s.Block:
+    """A chain of blocks starting from ``x`` (a single block when it has length 1)."""
+    blocks: list[s.Block] = []
+    target = draw(st.integers(min_len, max_len))
+    for _ in range(20):
+        if len(blocks) >= target:
+            break
+        candidate = draw(step(x, depth))
+        y = out_sig(candidate, x)
+        if y is None or y.shape[-1] is None or any(d is not None and d > 64 for d in y.shape):
+            continue
+        blocks.append(candidate)
+        x = y
+    if not blocks:
+        blocks.append(s.Dropout(rate=0.0))
+    return blocks[0] if len(blocks) == 1 else s.Chain(blocks=tuple(blocks))
+
+
+INPUT_SHAPES = st.one_of(
+    st.tuples(SMALL).map(lambda t: (t, "float32")),
+    st.tuples(st.sampled_from([None, 2, 4, 5]), SMALL).map(lambda t: (t, "float32")),
+    st.tuples(st.integers(2, 8), st.integers(2, 8), st.integers(1, 3)).map(lambda t: (t, "float32")),
+    st.tuples(st.integers(1, 3), st.integers(2, 6), st.integers(2, 6), st.integers(1, 2)).map(lambda t: (t, "float32")),
+)
+
+
+@st.composite
+def body_models(draw: Any) -> s.ModelSpec:
+    """A single-input model whose body is a random tree; sometimes token ids with an embedding."""
+    if draw(st.integers(0, 5)) == 0:
+        t = draw(st.sampled_from([None, 3, 5]))
+        embed = s.Embedding(vocab=draw(st.integers(2, 20)), dim=draw(SMALL), mask_zero=draw(st.booleans()))
+        x = out_sig(embed, Sig((None, t), "int32"))
+        assert x is not None
+        rest = draw(chain(x))
+        body = s.Chain(blocks=(embed, *(rest.blocks if isinstance(rest, s.Chain) else (rest,))))
+        return s.ModelSpec(name="m", inputs={"x": s.InputSpec(shape=(t,), dtype="int32")}, body=body)
+    shape, dtype = draw(INPUT_SHAPES)
+    body = draw(chain(Sig((None, *shape), dtype), depth=2))
+    return s.ModelSpec(name="m", inputs={"x": s.InputSpec(shape=shape, dtype=dtype)}, body=body)
+
+
+def _to_vector(x: Sig) -> s.Block:
+    return s.GlobalPool() if x.rank >= 3 else s.Dropout(rate=0.0)
+
+
+@st.composite
+def graph_models(draw: Any) -> s.ModelSpec:
+    """Multi-input, multi-output graphs: branches merged, shared (Siamese) nodes, cross-attention
+    and encoder-decoder recurrent nodes passing their final states."""
+    kind = draw(st.sampled_from(["branches", "siamese", "seq2seq", "cross_attention"]))
+    if kind == "seq2seq":
+        cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
+        units = draw(SMALL)
+        f1, f2 = draw(SMALL), draw(SMALL)
+        nodes = {"enc": s.Node(from_="src", block=cls(units=units), return_state=True),
+                 "dec": s.Node(from_="tgt", block=cls(units=units, return_sequences=True), initial_state=("enc.states",))}
+        if draw(st.booleans()):
+            nodes["dec2"] = s.Node(from_="tgt", share="dec", initial_state=("enc.states",))
+        outputs = {"seq": s.Output(from_="dec2" if "dec2" in nodes else "dec", block=s.Dense(units=draw(SMALL))),
+                   "code": s.Output(from_="enc", block=s.Dense(units=1))}
+        return s.ModelSpec(name="g", inputs={"src": s.InputSpec(shape=(draw(st.sampled_from([None, 3])), f1)),
+                                             "tgt": s.InputSpec(shape=(draw(st.sampled_from([None, 4])), f2))},
+                           nodes=nodes, outputs=outputs)
+    if kind == "cross_attention":
+        f = draw(SMALL)
+        which = draw(st.sampled_from(["dot", "additive", "multihead"]))
+        att = s.Attention(kind=which, heads=2 if which == "multihead" else None,
+                          key_dim=draw(SMALL) if which == "multihead" else None)
+        fv = draw(SMALL) if which == "multihead" else f
+        nodes = {"att": s.Node(from_=("q", "v"), block=att), "pooled": s.Node(from_="att", block=s.GlobalPool())}
+        return s.ModelSpec(name="g", inputs={"q": s.InputSpec(shape=(draw(st.integers(1, 4)), f)),
+                                             "v": s.InputSpec(shape=(draw(st.integers(1, 4)), fv))},
+                           nodes=nodes, outputs={"y": s.Output(from_="pooled", block=s.Dense(units=2))})
+    shape_a, _ = draw(INPUT_SHAPES)
+    a = Sig((None, *shape_a))
+    branch_a = draw(chain(a, depth=1, max_len=3))
+    va = out_sig(branch_a, a)
+    assert va is not None
+    nodes = {"na": s.Node(from_="a", block=s.Chain(blocks=(branch_a, _to_vector(va))))}
+    inputs = {"a": s.InputSpec(shape=shape_a)}
+    if kind == "siamese":
+        inputs["b"] = s.InputSpec(shape=shape_a)
+        nodes["nb"] = s.Node(from_="b", share="na")
+    else:
+        shape_b, _ = draw(INPUT_SHAPES)
+        b = Sig((None, *shape_b))
+        branch_b = draw(chain(b, depth=1, max_len=3))
+        vb = out_sig(branch_b, b)
+        assert vb is not None
+        inputs["b"] = s.InputSpec(shape=shape_b)
+        nodes["nb"] = s.Node(from_="b", block=s.Chain(blocks=(branch_b, _to_vector(vb))))
+    nodes["both"] = s.Node(from_=("na", "nb"), block=s.Merge(mode="concat"))
+    outputs = {"label": s.Output(from_="both", block=s.Dense(units=draw(SMALL), activation="softmax")),
+               "score": s.Output(from_="both", block=s.Dense(units=1))}
+    return s.ModelSpec(name="g", inputs=inputs, nodes=nodes, outputs=outputs)
+
+
+def models() -> st.SearchStrategy[s.ModelSpec]:
+    """Shape-valid models: single-input trees and multi-input graphs."""
+    return st.one_of(body_models(), graph_models())
