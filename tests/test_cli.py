@@ -1,10 +1,13 @@
 """The hybridspec command: exit codes, text and JSON output, files written, no TensorFlow."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from hybridspec.cli import main
 
@@ -119,3 +122,13 @@ def test_check_summary_and_plot_do_not_import_tensorflow(files):
             "assert not heavy, heavy")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=files)
     assert run.returncode == 0, run.stderr
+
+
+def test_pre_commit_hook_matches_spec_documents_only():
+    (hook,) = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "hybridspec-check" and hook["entry"] == "hybridspec check"
+    files = re.compile(hook["files"])
+    for name in ["specs/cnn.yaml", "ml/specs/lstm.yml", "models/video.hybridspec.yaml", "a.hs.json"]:
+        assert files.search(name), name
+    for name in [".pre-commit-config.yaml", "specs/README.md", "config/train.yaml", "hs.yaml"]:
+        assert not files.search(name), name
