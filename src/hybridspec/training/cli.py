@@ -1,0 +1,58 @@
+"""``hybridspec train FILE --data SOURCE``: the command that trains a document (Keras imported
+only when it runs, after the static checks of the spec, its train section and the data)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .data import SOURCES, DataError
+
+EXAMPLES = """examples:
+  hybridspec train examples/mnist_mlp.yaml --data digits --epochs 5
+  hybridspec train my_rnn.yaml --data adding:length=30,size=2000 --out runs/adding
+  hybridspec train my_model.yaml --data arrays.npz --batch-size 64
+
+data sources: """ + ", ".join(SOURCES) + """, or a .npz file whose arrays are named after the
+spec's inputs and outputs (a single input may be called x, a single output y).
+The output folder gets NAME.keras (the best model), NAME.yaml, history.csv and
+learning_curve.png."""
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``train`` subcommand."""
+    help = "train a document on a data source as its train: section says"
+    parser = subparsers.add_parser("train", help=help, description=help, epilog=EXAMPLES,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
+    parser.add_argument("--data", required=True, metavar="SOURCE",
+                        help="digits, digits-seq, adding[:length=N,size=N], "
+                             "copy[:length=N,delay=N,size=N] or a .npz file")
+    parser.add_argument("--out", metavar="DIR", help="where results go (default: runs/NAME)")
+    parser.add_argument("--epochs", type=positive, metavar="N", help="override train.epochs")
+    parser.add_argument("--batch-size", type=positive, metavar="N", help="override train.batch_size")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; 0 on success, 1 when the data does not fit the spec (SpecErrors propagate)."""
+    from ..specs import load
+    from .run import train
+
+    spec = load(args.file)
+    try:
+        train(spec, args.data, args.out or f"runs/{spec.name}", epochs=args.epochs,
+              batch_size=args.batch_size)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
