@@ -145,7 +145,7 @@ def instances(cls: type, max_depth: int = 2) -> st.SearchStrategy[Any]:
 
     @st.composite
     def attempt(draw: st.DrawFn) -> Any:
-        chosen = required + draw(st.lists(st.sampled_from(optional), unique=True)) if optional else []
+        chosen = required + (draw(st.lists(st.sampled_from(optional), unique=True)) if optional else [])
         kwargs = {a.alias: draw(values(a)) for a in chosen}
         for _ in range(len(fields) + 1):
             try:
