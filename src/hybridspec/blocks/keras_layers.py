@@ -19,6 +19,7 @@ class AttentionPooling(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = units
         self.supports_masking = True
+        self.input_spec = keras.InputSpec(ndim=3)
 
     def build(self, input_shape: Any) -> None:
         features = input_shape[-1]

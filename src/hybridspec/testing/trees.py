@@ -284,3 +284,34 @@ def graph_models(draw: Any) -> s.ModelSpec:
 def models() -> st.SearchStrategy[s.ModelSpec]:
     """Shape-valid models: single-input trees and multi-input graphs."""
     return st.one_of(body_models(), graph_models())
+
+
+def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
+    return s.ModelSpec(name="bad", inputs={"x": s.InputSpec(shape=shape)}, body=body)
+
+
+@st.composite
+def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
+    """(rule, spec) pairs that ``check`` must reject, each breaking one shape rule."""
+    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention"]))
+    f, g = draw(st.integers(2, 6)), draw(st.integers(7, 9))  # unequal and not 1: no broadcasting
+    if rule == "rank":
+        block = draw(st.sampled_from([s.LSTM(units=f), s.RecurrentStack(units=(f,)), s.Conv(filters=f, kernel_size=1),
+                                      s.Attention(kind="additive", pool=True), s.GlobalPool()]))
+        return rule, _model((f,), block)
+    if rule == "merge":
+        mode = draw(st.sampled_from(["add", "subtract", "multiply", "average", "maximum", "minimum"]))
+        branches = (s.Dense(units=f), s.Dense(units=g))
+        return rule, _model((f,), s.Parallel(branches=branches, merge=s.Merge(mode=mode)))
+    if rule == "time_distributed":
+        return rule, _model((f,), s.TimeDistributed(block=s.Dense(units=f)))
+    if rule == "shrink":
+        length = draw(st.integers(1, 4))
+        block = draw(st.sampled_from([s.Conv(filters=2, kernel_size=length + 1),
+                                      s.Pool(size=length + 1),
+                                      s.Conv(filters=2, kernel_size=2, dilation=length)]))
+        return rule, _model((length, f), s.Chain(blocks=(s.Dense(units=2), block)))
+    kind = draw(st.sampled_from(["dot", "additive"]))
+    nodes = {"att": s.Node(from_=("q", "v"), block=s.Attention(kind=kind))}
+    return rule, s.ModelSpec(name="bad", inputs={"q": s.InputSpec(shape=(3, f)), "v": s.InputSpec(shape=(4, g))},
+                             nodes=nodes, outputs={"y": s.Output(from_="att")})
