@@ -1,5 +1,6 @@
 """Every snippet of docs/tutorial.md runs: YAML documents check and build, console sessions print
-what the page shows, Python snippets execute in order (sharing one namespace)."""
+what the page shows, Python snippets execute in order (sharing one namespace). The README's
+tour is checked too."""
 
 import contextlib
 import io
@@ -8,17 +9,19 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 import hybridspec as hs
-from hybridspec.cli import main
+from hybridspec.cli import main, make_parser
 
-TUTORIAL = Path(__file__).parents[1] / "docs" / "tutorial.md"
-FENCE = re.compile(r"^(<!-- expect: error -->\n)?```(yaml|python|console)\n(.*?)^```$", re.M | re.S)
+ROOT = Path(__file__).parents[1]
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+FENCE = re.compile(r"^(<!-- expect: error -->\n)?```(yaml|python|console|sh)\n(.*?)^```$", re.M | re.S)
 
 
-def snippets(lang: str) -> list[tuple[int, str, bool]]:
+def snippets(lang: str, page: Path = TUTORIAL) -> list[tuple[int, str, bool]]:
     """(line of the first code line, code, expects an error) for each block in ``lang``."""
-    text = TUTORIAL.read_text()
+    text = page.read_text()
     return [(text.count("\n", 0, m.start(3)) + 1, m[3], bool(m[1]))
             for m in FENCE.finditer(text) if m[2] == lang]
 
@@ -72,3 +75,20 @@ def test_python_snippets_run_in_order(workdir, monkeypatch):
     for line, code, _ in snippets("python"):
         # pad so that tracebacks give the line numbers of docs/tutorial.md
         exec(compile("\n" * (line - 1) + code, str(TUTORIAL), "exec"), namespace)
+
+
+def test_readme_tour(monkeypatch):
+    readme = ROOT / "README.md"
+    documents = [code for _, code, _ in snippets("yaml", readme) if "inputs:" in code]
+    configs = [yaml.safe_load(code) for _, code, _ in snippets("yaml", readme) if "inputs:" not in code]
+    assert documents and all(hs.check(hs.loads(code)) for code in documents)
+    assert [hook["id"] for config in configs for repo in config["repos"] for hook in repo["hooks"]] == [
+        "hybridspec-check", "hybridspec-check"]
+    commands = [shlex.split(line.split("#")[0]) for _, code, _ in snippets("sh", readme)
+                for line in code.splitlines() if line.startswith("hybridspec ")]
+    assert len(commands) >= 4
+    for argv in commands:
+        make_parser().parse_args(argv[1:])
+    monkeypatch.chdir(ROOT)
+    for line, code, _ in snippets("python", readme):
+        exec(compile("\n" * (line - 1) + code, str(readme), "exec"), {"__name__": "readme"})
