@@ -69,10 +69,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"ok {file}: {report.params:,} params, outputs {_outputs(report)}")
             _warn(file, report)
         return {"file": file, "ok": True, "error": None, "params": report.params,
-                "outputs": {k: list(v) for k, v in report.outputs.items()}}
+                "outputs": {k: list(v) for k, v in report.outputs.items()}, "warnings": report.warnings}
 
     def failed(file: str, exc: Exception) -> dict[str, Any]:
-        return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None}
+        return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None,
+                "warnings": []}
 
     return _each(args.files, args.json, ok, failed)
 
@@ -154,15 +155,16 @@ def _keras_file(value: str) -> str:
 
 
 def _add_plugins(sub: Any) -> None:
-    """Subcommands from other parts of the package; a part that is not there is skipped."""
+    """Subcommands from other parts of the package. A part that is not there is skipped; one that
+    fails is skipped with a warning, so that a broken plugin never breaks ``check``."""
     for name in PLUGINS:
         try:
-            module = importlib.import_module(name)
-        except ImportError as exc:
-            if not (isinstance(exc, ModuleNotFoundError) and exc.name and name.startswith(exc.name)):
-                print(f"warning: {name} failed to import, its commands are missing: {exc}", file=sys.stderr)
-            continue
-        module.add_parser(sub)
+            importlib.import_module(name).add_parser(sub)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and (name == exc.name or name.startswith(exc.name + "."))):
+                print(f"warning: {name} failed, its commands are missing: {exc!r}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 (report and go on with the other commands)
+            print(f"warning: {name} failed, its commands are missing: {exc!r}", file=sys.stderr)
 
 
 def make_parser() -> argparse.ArgumentParser:
