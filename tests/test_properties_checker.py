@@ -12,7 +12,8 @@ import hybridspec as hs
 from hybridspec.testing import trees
 
 keras = pytest.importorskip("keras")
-from hybridspec.graphs.build import trace  # noqa: E402
+from hybridspec.graphs.build import KerasInterpreter  # noqa: E402
+from hybridspec.graphs.walk import Walk  # noqa: E402
 
 CONCRETE = 3  # size given to unknown (None) dimensions when running the model
 
@@ -35,10 +36,14 @@ def test_checker_and_keras_agree(spec: hs.ModelSpec) -> None:
     report = hs.check(spec)
     note(report.table())
     keras.backend.clear_session()
-    model, shapes = trace(spec)
+    keras_run = KerasInterpreter()
+    inputs, outputs = Walk(keras_run).model(spec)
+    model = keras.Model(inputs, outputs)
     for row in report.rows:
-        if row.path in shapes:
-            assert list(row.shapes) == shapes[row.path], f"{row.path}: checker {row.shapes}, keras {shapes[row.path]}"
+        if row.path in keras_run.shapes:
+            assert list(row.shapes) == keras_run.shapes[row.path], \
+                f"{row.path}: checker {row.shapes}, keras {keras_run.shapes[row.path]}"
+            assert row.masked == keras_run.masked[row.path], f"{row.path}: mask {row.masked} vs Keras"
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     assert (report.trainable, report.non_trainable) == (trainable, frozen)
@@ -46,10 +51,8 @@ def test_checker_and_keras_agree(spec: hs.ModelSpec) -> None:
 
     rng = np.random.default_rng(0)
     data = {name: _random_input(inp, rng) for name, inp in spec.inputs.items()}
-    outputs = model(next(iter(data.values())) if spec.body is not None else data, training=False)
-    if not isinstance(outputs, dict):
-        outputs = {spec.name: outputs}
-    for name, value in outputs.items():
+    results = model(data, training=False)
+    for name, value in results.items():
         value = np.asarray(value)
         assert _agrees(report.outputs[name], value.shape), f"{name}: {report.outputs[name]} vs {value.shape}"
         assert np.isfinite(value).all(), f"{name} has non-finite values"

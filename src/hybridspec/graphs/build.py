@@ -23,6 +23,7 @@ class KerasInterpreter:
         self.layers: dict[str, Any] = {}
         self.names: set[str] = set()
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
+        self.masked: dict[str, bool] = {}
 
     def unique(self, path: str) -> str:
         name, n = layer_name(path), 1
@@ -65,6 +66,7 @@ class KerasInterpreter:
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:
         self.shapes.setdefault(path, [tuple(t.shape) for t in outs])
+        self.masked.setdefault(path, getattr(outs[0], "_keras_mask", None) is not None)
 
 
 def _sig(tensor: Any) -> Sig:
