@@ -48,8 +48,10 @@ def _float(rule: rules.Float, max_depth: int = 2) -> st.SearchStrategy[float | i
     floats = st.floats(low, rule.below, exclude_min=rule.positive, exclude_max=rule.below is not None,
                        allow_nan=False, allow_infinity=False)
     int_low = None if low is None else math.floor(low) + 1 if rule.positive else math.ceil(low)
-    ints = st.integers(int_low, None if rule.below is None else math.ceil(rule.below) - 1)
-    return floats | ints
+    int_high = None if rule.below is None else math.ceil(rule.below) - 1
+    if int_low is not None and int_high is not None and int_high < int_low:
+        return floats
+    return floats | st.integers(int_low, int_high)
 
 
 @field_values.register
@@ -179,17 +181,34 @@ def blocks(max_depth: int = 2, kinds: Iterable[str | type[Block]] | None = None)
 
 
 def model_specs(max_depth: int = 2) -> st.SearchStrategy[ModelSpec]:
-    """Valid ModelSpecs: body models and graph models (shares, states, any node order)."""
-    return _body_models(max_depth) | _graph_models(max_depth)
+    """Valid ModelSpecs: body models and graph models (shares, states, any node order).
+
+    Fields beyond the model's structure (such as ``train``) are drawn from their rules."""
+    return _models(_body_models(max_depth) | _graph_models(max_depth), max_depth)
 
 
-def _body_models(max_depth: int) -> st.SearchStrategy[ModelSpec]:
-    return st.builds(lambda n, i, s, b: ModelSpec(name=n, inputs={i: s}, body=b),
+STRUCTURE = {"name", "inputs", "body", "nodes", "outputs"}
+
+
+@st.composite
+def _models(draw: st.DrawFn, structure: st.SearchStrategy[dict[str, Any]], max_depth: int) -> ModelSpec:
+    kwargs = draw(structure)
+    extra = [a for a in attrs.fields(ModelSpec) if a.name not in STRUCTURE]
+    chosen = draw(st.lists(st.sampled_from(extra), unique=True)) if extra else []
+    more = {a.alias: draw(field_values(_rule(a), max_depth)) for a in chosen}
+    try:
+        return ModelSpec(**kwargs, **more)
+    except SpecError:  # an extra field that does not suit this model
+        return ModelSpec(**kwargs)
+
+
+def _body_models(max_depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(lambda n, i, s, b: dict(name=n, inputs={i: s}, body=b),
                      names, names, instances(InputSpec), blocks(max_depth))
 
 
 @st.composite
-def _graph_models(draw: st.DrawFn, max_depth: int) -> ModelSpec:
+def _graph_models(draw: st.DrawFn, max_depth: int) -> dict[str, Any]:
     n_inputs, n_nodes = draw(st.integers(1, 3)), draw(st.integers(1, 4))
     all_names = draw(st.lists(names, min_size=n_inputs + n_nodes, max_size=n_inputs + n_nodes, unique=True))
     inputs = {n: draw(instances(InputSpec)) for n in all_names[:n_inputs]}
@@ -199,8 +218,7 @@ def _graph_models(draw: st.DrawFn, max_depth: int) -> ModelSpec:
     outputs = draw(st.dictionaries(names, _outputs(_refs(list(inputs), nodes), max_depth),
                                    min_size=1, max_size=3))
     order = draw(st.permutations(list(nodes)))
-    return ModelSpec(name=draw(names), inputs=inputs, nodes={n: nodes[n] for n in order},
-                     outputs=outputs)
+    return dict(name=draw(names), inputs=inputs, nodes={n: nodes[n] for n in order}, outputs=outputs)
 
 
 def _refs(inputs: list[str], nodes: dict[str, Node]) -> st.SearchStrategy[str]:
