@@ -7,17 +7,22 @@ import argparse
 import sys
 from typing import Any
 
-from .data import SOURCES, DataError
+from .data import DataError
 
 EXAMPLES = """examples:
-  hybridspec train examples/mnist_mlp.yaml --data digits --epochs 5
+  hybridspec train my_cnn.yaml --data digits --epochs 5
   hybridspec train my_rnn.yaml --data adding:length=30,size=2000 --out runs/adding
   hybridspec train my_model.yaml --data arrays.npz --batch-size 64
 
-data sources: """ + ", ".join(SOURCES) + """, or a .npz file whose arrays are named after the
-spec's inputs and outputs (a single input may be called x, a single output y).
-The output folder gets NAME.keras (the best model), NAME.yaml, history.csv and
-learning_curve.png."""
+data sources (one example's input shape -> target):
+  digits                               (8, 8, 1) -> class id 0-9
+  digits-seq                           (8, 8) -> class id 0-9
+  adding[:length=50,size=5000]         (length, 2) -> (1,), the sum of the 2 marked values
+  copy[:length=5,delay=20,size=5000]   (delay + 2*length, 10) one-hot -> class id per step
+  FILE.npz                             arrays named after the spec's inputs and outputs
+                                       (a single input may be called x, a single output y)
+The data is checked against the spec before TensorFlow starts. The output folder gets
+NAME.keras (the best model), NAME.yaml, history.csv and learning_curve.png."""
 
 
 def positive(value: str) -> int:
