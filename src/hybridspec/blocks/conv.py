@@ -18,6 +18,10 @@ def spatial_rank(spec: Any, x: Sig, at: At, ranks: tuple[int, ...] = (1, 2, 3)) 
         raise at.fail(f"needs a rank-{need} input (batch, *spatial, channels)", x)
     if spec.rank is not None and spec.rank != rank:
         raise at.fail(f"rank {spec.rank} needs a rank-{spec.rank + 2} input", x)
+    for name in ("kernel_size", "strides", "dilation", "size", "padding"):
+        value = getattr(spec, name, None)
+        if isinstance(value, tuple) and len(value) != rank:
+            raise at.fail(f"{name} has {len(value)} entries for {rank} spatial axes", x)
     return rank
 
 
