@@ -20,8 +20,10 @@ CONCRETE = 3  # size given to unknown (None) dimensions when running the model
 
 def _random_input(spec: hs.InputSpec, rng: np.random.Generator) -> np.ndarray:
     shape = (2, *(CONCRETE if d is None else d for d in spec.shape))
-    if spec.dtype.startswith("int"):
-        return rng.integers(0, 2, size=shape).astype(spec.dtype)
+    if spec.dtype.startswith("int"):  # token ids, right-padded with 0: no sequence fully masked
+        ids = rng.integers(0, 2, size=shape)
+        ids[:, 0] = 1
+        return ids.astype(spec.dtype)
     return rng.normal(size=shape).astype(spec.dtype)
 
 
