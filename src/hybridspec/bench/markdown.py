@@ -1,0 +1,222 @@
+"""Markdown tables from benchmark results (written beside the JSON, and into RESULTS.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def ms(seconds: float) -> str:
+    value = seconds * 1e3
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def us(seconds: float) -> str:
+    value = seconds * 1e6
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def ratio(r: dict[str, Any] | None) -> str:
+    if not r:
+        return ""
+    return f"{r['median']:.2f} [{r['p25']:.2f}–{r['p75']:.2f}]"
+
+
+def si(x: float) -> str:
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= div:
+            return f"{x / div:.3g}{unit}"
+    return f"{x:.3g}"
+
+
+def machine_line(machine: dict[str, Any]) -> str:
+    v = machine["versions"]
+    gpus = ", ".join(f"{g['name']} (driver {g.get('driver', '?')})" for g in machine["gpus"]) or "none"
+    parts = [f"CPU {machine['cpu']} ({machine['cores']} cores)", f"GPU {gpus}",
+             f"device {machine['device']}", f"TensorFlow {v['tensorflow']}", f"Keras {v['keras']}"]
+    if v.get("torch"):
+        parts.append(f"PyTorch {v['torch']}")
+    if v.get("cuda"):
+        parts.append(f"CUDA {v['cuda']}, cuDNN {v['cudnn']}")
+    start, end = machine.get("load_average_at_start"), machine.get("load_average_at_end")
+    if start and end:
+        parts.append(f"load average {start[0]:.1f} at start, {end[0]:.1f} at end")
+    return "; ".join(parts) + "."
+
+
+def rnn_results_table(doc: dict[str, Any]) -> str:
+    header = ["configuration", "kernel", "cuDNN-eligible", "median ms", "min ms", "spread", "reps",
+              "seq/s", "steps/s", "GFLOP/s", "% of peak", "spec / hand-written"]
+    rows = []
+    for r in doc["results"]:
+        if "error" in r:
+            rows.append([r["name"], "error: " + r["error"][:80]] + [""] * (len(header) - 2))
+            continue
+        c = r["candidates"]["spec"]
+        t = c["time"]
+        eligible = "n/a" if r["cudnn"]["status"] == "n/a" else ("yes" if r["cudnn"]["eligible"] else "no")
+        rows.append([r["name"], c["kernel"], eligible, ms(t["median_s"]), ms(t["min_s"]),
+                     f"{t['spread'] * 100:.0f}%", str(t["repeats"]), si(c["seq_per_s"]), si(c["steps_per_s"]),
+                     f"{c['gflops']:.3g}", f"{c['peak_fraction'] * 100:.0f}%" if c["peak_fraction"] else "",
+                     ratio(r["ratios"]["overhead"].get("spec_vs_hand"))])
+    return table(header, rows, right_from=3)
+
+
+def rnn_peer_table(doc: dict[str, Any]) -> str:
+    rows = []
+    for r in doc["results"]:
+        if "error" in r or "torch" not in r.get("candidates", {}):
+            continue
+        k, p = r["candidates"]["spec"], r["candidates"]["torch"]
+        rows.append([r["name"], ms(k["time"]["median_s"]), ms(p["time"]["median_s"]),
+                     f"{k['gflops']:.3g}", f"{p['gflops']:.3g}",
+                     f"{p['peak_fraction'] * 100:.0f}%" if p["peak_fraction"] else "",
+                     ratio(r["ratios"]["peer"].get("keras_vs_torch"))])
+    if not rows:
+        return "(PyTorch was not installed or the peer was switched off.)\n"
+    return table(["configuration", "Keras ms", "PyTorch ms", "Keras GFLOP/s", "PyTorch GFLOP/s",
+                  "PyTorch % of peak", "Keras / PyTorch"], rows)
+
+
+def rnn_variant_table(doc: dict[str, Any]) -> str:
+    rows = []
+    names = {"cudnn_vs_generic": "base vs use_cudnn: false", "cudnn_vs_recurrent_dropout":
+             "base vs recurrent_dropout", "jit": "jit_compile", "unroll": "unroll"}
+    for r in doc["results"]:
+        for key, value in r.get("ratios", {}).get("speedup", {}).items():
+            variant = {"cudnn_vs_generic": "generic", "cudnn_vs_recurrent_dropout": "recurrent_dropout"}.get(key, key)
+            cand = r["candidates"][variant]
+            rows.append([r["name"], names[key], cand["kernel"] + ("" if not cand["graph"]["while_loop"] else
+                                                                   " (while loop)"),
+                         ms(cand["time"]["median_s"]), ratio(value)])
+    if not rows:
+        return "(no variants ran)\n"
+    return table(["configuration", "variant", "variant kernel", "variant ms", "speed-up of base (×)"], rows, 3)
+
+
+def peaks_line(doc: dict[str, Any]) -> str:
+    return "; ".join(f"{d} {p['size']}² matmul: best {p['gflops_best']:.0f} GFLOP/s, median "
+                     f"{p['gflops_median']:.0f}" for d, p in doc["peaks"].items()) + "."
+
+
+def anatomy_tables(doc: dict[str, Any]) -> str:
+    out = []
+    labels = {"keras_layer": "Keras layer (generic kernel)", "loop_only": "loop machinery only",
+              "input_gemm_per_step": "loop + per-step input GEMM", "input_gemm_hoisted":
+              "input GEMM hoisted (one GEMM)", "recurrent_gemm": "loop + recurrent GEMM",
+              "cell_elementwise": "loop + gate arithmetic", "hoisted_tf": "TF cell, input GEMM hoisted",
+              "torch_layer": "PyTorch layer", "keras_layer_train": "Keras layer, forward+backward",
+              "hoisted_tf_train": "TF cell hoisted, forward+backward",
+              "torch_layer_train": "PyTorch layer, forward+backward"}
+    for a in doc.get("anatomy", []):
+        c = a["config"]
+        out.append(f"**{c['cell'].upper()} N={c['batch']} T={c['steps']} D={c['features']} H={c['units']}** "
+                   f"({a['rounds']} rounds; hoisted output equals Keras's: {a['hoisted_matches_keras']}; "
+                   f"MatMul ops in the traced Keras layer: {a['keras_loop_matmuls_per_step']})\n")
+        rows = [[labels.get(k, k), ms(p["median_s"]), f"{p['spread'] * 100:.0f}%",
+                 f"{p['share_of_keras'] * 100:.0f}%"] for k, p in a["parts"].items()]
+        out.append(table(["part", "median ms", "spread", "of Keras layer"], rows))
+        own = a["own_cost_ms"]
+        out.append("\nOwn cost (minus the loop machinery), ms: " + ", ".join(
+            f"{k.replace('_', ' ')} {v:.3g}" for k, v in own.items()) + ".\n")
+        out.append("Ratios: " + "; ".join(f"{k.replace('_', ' ')} {ratio(v)}" for k, v in a["ratios"].items()) + ".\n")
+        if a.get("torch_matmul_profile"):
+            prof = "; ".join(f"{p['op']} {p['shapes']} ×{p['calls']}" for p in a["torch_matmul_profile"][:4])
+            out.append(f"PyTorch's matrix products in one forward call (profiler): {prof}.\n")
+    return "\n".join(out) if out else "(no anatomy ran)\n"
+
+
+def rnn_markdown(doc: dict[str, Any]) -> str:
+    parts = [f"# bench rnn --suite {doc['suite']['name']}\n", machine_line(doc["machine"]) + "\n",
+             "Matmul peak: " + peaks_line(doc) + "\n", "## Results (model built from the spec)\n",
+             rnn_results_table(doc), "\n## Keras vs PyTorch\n", rnn_peer_table(doc),
+             "\n## Variants\n", rnn_variant_table(doc), "\n## Anatomy\n", anatomy_tables(doc)]
+    return "\n".join(parts)
+
+
+# --- overhead ------------------------------------------------------------------------------
+
+def overhead_cold_table(doc: dict[str, Any]) -> str:
+    rows = []
+    cold = doc["cold"]
+    for case in cold["cases"]:
+        for key in ("cli", "library"):
+            if key in case:
+                s = case["speedup"][key]
+                rows.append([case["name"], cold["commands"][key], ms(case[key]["median_s"]),
+                             ms(case["keras"]["median_s"]),
+                             f"{s['median']:.1f}× [{s['p25']:.1f}–{s['p75']:.1f}]",
+                             "yes" if s["median"] >= 20 else "no", str(case[key]["repeats"])])
+    base = cold["python_startup"]
+    rows.append(["(interpreter start)", "python -c pass", ms(base["median_s"]), "", "", "", str(base["repeats"])])
+    out = table(["error case", "hybridspec command", "hybridspec ms", "plain Keras ms", "Keras / hybridspec",
+                 "≥ 20×", "reps"], rows, right_from=2)
+    for module, prof in cold.get("imports", {}).items():
+        top = ", ".join(f"{k} {v:.0f}" for k, v in prof["self_ms_by_package"].items())
+        out += (f"\n`import {module}` in a fresh process: {prof['total_ms']:.0f} ms; self time by "
+                f"package (ms): {top}.\n")
+    return out
+
+
+def overhead_inprocess_table(doc: dict[str, Any]) -> str:
+    rows = [[c["name"], us(c["check"]["median_s"]), us(c["load_check"]["median_s"]),
+             ms(c["keras"]["median_s"]), f"{c['speedup']['median']:.0f}×"] for c in doc["inprocess"]["cases"]]
+    return table(["error case", "check µs", "loads + check µs", "plain Keras ms", "Keras / check"], rows)
+
+
+def overhead_examples_table(doc: dict[str, Any]) -> str:
+    rows = [[e["name"], str(e["nodes"]), us(e["check"]["median_s"]), us(e["loads"]["median_s"]),
+             "yes" if e["check"]["median_s"] < 2e-3 else "no"] for e in doc["examples"]]
+    return table(["example spec", "report rows", "check µs", "loads µs", "< 2 ms"], rows)
+
+
+def overhead_scaling_table(doc: dict[str, Any]) -> str:
+    rows = []
+    for s in doc["scaling"]:
+        rows.append([s["shape"], f"{s['nodes']:,}", ms(s["check"]["median_s"]),
+                     f"{s['check_us_per_node']:.1f}", f"{s['spec_us_per_node']:.1f}",
+                     str(s["check"]["repeats"])])
+    return table(["form", "nodes", "check ms", "check µs/node", "construct µs/node", "reps"], rows, 1)
+
+
+def overhead_build_table(doc: dict[str, Any]) -> str:
+    rows = []
+    for b in doc["build"]:
+        rows.append([b["name"], str(b["layers"]), f"{b['params']:,}", ms(b["built"]["median_s"]),
+                     ms(b["hand"]["median_s"]), ratio(b["ratio"]), ms(b["check"]["median_s"]),
+                     "yes" if b["ratio"]["median"] <= 1.10 else "no"])
+    return table(["spec", "layers", "params", "hybridspec.build ms", "hand-written ms", "build / hand",
+                  "of which check ms", "within 10%"], rows)
+
+
+def overhead_train_table(doc: dict[str, Any]) -> str:
+    rows = []
+    for t in doc["train"]:
+        rows.append([t["name"], str(t["batch"]), ms(t["built"]["median_s"]), ms(t["hand"]["median_s"]),
+                     ratio(t["ratio"]), "yes" if t["ratio"]["within_noise"] else "no", str(t["ratio"]["n"])])
+    return table(["spec", "batch", "built ms/step", "hand-written ms/step", "built / hand [IQR]",
+                  "1.0 within IQR", "rounds"], rows)
+
+
+OVERHEAD_SECTIONS = (
+    ("cold", "(a) cold process: hybridspec check vs plain Keras, same shape error", overhead_cold_table),
+    ("inprocess", "(a) in-process", overhead_inprocess_table),
+    ("examples", "example specs: in-process check", overhead_examples_table),
+    ("scaling", "(b) check time against spec size", overhead_scaling_table),
+    ("build", "(c) build vs hand-written Keras", overhead_build_table),
+    ("train", "(d) train step: built vs hand-written", overhead_train_table),
+)
+
+
+def overhead_markdown(doc: dict[str, Any]) -> str:
+    parts = ["# bench overhead\n", machine_line(doc["machine"]) + "\n"]
+    for key, title, render in OVERHEAD_SECTIONS:
+        if key in doc:
+            parts += [f"## {title}\n", render(doc)]
+    return "\n".join(parts)
