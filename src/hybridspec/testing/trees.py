@@ -86,7 +86,7 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
             return layer
         return s.Bidirectional(layer=layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
     if kind == "conv":
-        padding = draw(st.sampled_from(["same", "causal"] + (["valid"] if t is None or t >= 3 else [])))
+        padding = draw(st.sampled_from(["same", "causal"] + (["valid"] if t is not None and t >= 3 else [])))
         return s.Conv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3) if padding != "valid" else st.just(3)),
                       padding=padding, dilation=draw(st.sampled_from([1, 2])) if padding != "valid" else 1)
     if kind == "conv_stack":
