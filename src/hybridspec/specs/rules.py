@@ -137,7 +137,10 @@ class OneOf(Rule):
 
 
 def _show(value: Any) -> str:
-    return "null" if value is None else str(value)
+    """A value as documents write it."""
+    if value is None:
+        return "null"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class Maybe(Rule):
@@ -239,8 +242,8 @@ class Instance(Rule):
         self.describe = describe or f"a {cls.__name__} spec"
         self._schema = schema
 
-    @property  # type: ignore[override]
-    def schema(self) -> dict[str, Any]:
+    @property
+    def schema(self) -> dict[str, Any]:  # type: ignore[override]
         return self._schema() if self._schema else {"$ref": f"#/$defs/{self.cls.__name__}"}
 
     def problem(self, value: Any) -> tuple[str, str] | None:

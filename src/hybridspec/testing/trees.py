@@ -34,7 +34,7 @@ def out_sig(block: s.Block, x: Sig) -> Sig | None:
 @st.composite
 def vector_block(draw: Any, x: Sig) -> s.Block:
     """A block for (batch, features)."""
-    f = x.shape[-1]
+    f = x.shape[-1] or 1
     options = ["dense", "dropout", "activation", "norm", "parallel", "residual", "repeat"]
     kind = draw(st.sampled_from(options))
     if kind == "dense":
