@@ -100,13 +100,23 @@ def _gates_only(cell: str) -> Any:
 
 @attrs.frozen
 class Parts:
-    """The Keras layer's weights and the shapes, shared by every part."""
+    """The Keras layer's weights and the shapes, shared by every part. The bias is sliced where
+    it is used, inside the traced functions, so that gradients reach the variable."""
 
     config: Config
     kernel: Any
     recurrent: Any
-    in_bias: Any
-    rec_bias: Any
+    bias: Any
+
+    @property
+    def in_bias(self) -> Any:
+        return self.bias[0] if self.config.cell == "gru" else self.bias
+
+    @property
+    def rec_bias(self) -> Any:
+        import tensorflow as tf
+
+        return self.bias[1] if self.config.cell == "gru" else tf.zeros((4 * self.config.units,))
 
     @property
     def states(self) -> int:
@@ -119,14 +129,7 @@ class Parts:
 
 
 def _parts(layer: Any, config: Config) -> Parts:
-    import tensorflow as tf
-
-    bias = layer.cell.bias
-    if config.cell == "gru":
-        in_bias, rec_bias = bias[0], bias[1]
-    else:
-        in_bias, rec_bias = bias, tf.zeros((4 * config.units,))
-    return Parts(config, layer.cell.kernel, layer.cell.recurrent_kernel, in_bias, rec_bias)
+    return Parts(config, layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias)
 
 
 def _functions(p: Parts, layer: Any) -> dict[str, Any]:
@@ -204,18 +207,18 @@ def run_anatomy(config: Config, device: str, repeats: int, min_repeats: int, war
         fns = _functions(p, layer)
         same = bool(tf.reduce_all(tf.abs(layer(x) - _hoisted_out(p, x)) < 1e-4))
         items = [Timed(k, functools.partial(_numpy, f, x)) for k, f in fns.items()]
-        variables = [p.kernel, p.recurrent, layer.cell.bias]
+        variables = [p.kernel, p.recurrent, p.bias]
         train = {"keras_layer_train": _train_fn(lambda v: layer(v, training=True), variables),
                  "hoisted_tf_train": _train_fn(lambda v: _hoisted_out(p, v), variables)}
         items += [Timed(k, functools.partial(_numpy, f, x)) for k, f in train.items()]
-        loop_matmuls = _loop_matmuls(traced_ops(fns["keras_layer"], x))
+        loop_matmuls = _loop_matmuls(traced_ops(fns["keras_layer"], x, within="while_body"))
         profile: list[dict[str, Any]] = []
         if peer and torch_peer.available():
             for mode in ("inference", "training"):
                 cfg = attrs.evolve(config, mode=mode)
                 step = torch_peer.make_step(cfg, x_np, None, device)
                 items.append(Timed("torch_layer" + ("_train" if mode == "training" else ""), step, "torch"))
-                if mode == "inference" and device == "cpu":
+                if mode == "inference":
                     profile = torch_peer.op_profile(step)
         rounds = plan(warm(items, warmup), repeats, min_repeats, budget_s)
         interleave(items, rounds)
@@ -259,5 +262,5 @@ def _hoisted_out(p: Parts, x: Any) -> Any:
 
 
 def _loop_matmuls(ops: dict[str, int]) -> int:
-    """MatMul ops in the traced Keras layer (all inside its loop body on the generic path)."""
+    """MatMul ops in the body of the traced Keras layer's while loop: one per step each."""
     return sum(n for op, n in ops.items() if op in ("MatMul", "BatchMatMulV2", "_MklMatMul"))

@@ -116,11 +116,13 @@ def make_step(forward: Forward, variables: list[Any], training: bool, jit: bool)
     return tf.function(train if training else inference, jit_compile=jit)
 
 
-def traced_ops(step: Any, x: Any) -> dict[str, int]:
-    """Op counts of the traced graph, nested functions (loop bodies) included."""
+def traced_ops(step: Any, x: Any, within: str = "") -> dict[str, int]:
+    """Op counts of the traced graph, nested functions (loop bodies) included; with ``within``,
+    only the ops of library functions whose name contains it (``while_body``)."""
     graph_def = step.get_concrete_function(x).graph.as_graph_def()
     counts: dict[str, int] = {}
-    nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
+    nodes = [] if within else list(graph_def.node)
+    nodes += [n for f in graph_def.library.function if within in f.signature.name for n in f.node_def]
     for node in nodes:
         counts[node.op] = counts.get(node.op, 0) + 1
     return counts

@@ -215,8 +215,39 @@ OVERHEAD_SECTIONS = (
 
 
 def overhead_markdown(doc: dict[str, Any]) -> str:
-    parts = ["# bench overhead\n", machine_line(doc["machine"]) + "\n"]
+    parts = ["# bench overhead\n", machine_line(doc["machine"]) + "\n", "## Targets\n", targets_table(doc)]
     for key, title, render in OVERHEAD_SECTIONS:
         if key in doc:
             parts += [f"## {title}\n", render(doc)]
     return "\n".join(parts)
+
+
+def targets_table(doc: dict[str, Any]) -> str:
+    """The overhead targets, each with its measured figure and whether it is met."""
+    rows = []
+    if "cold" in doc:
+        for key, label in (("cli", "`hybridspec check` CLI"), ("library", "`import hybridspec; check`")):
+            sp = [c["speedup"][key]["median"] for c in doc["cold"]["cases"] if key in c["speedup"]]
+            if sp:
+                rows.append([f"cold {label} ≥ 20× faster than plain Keras's cold discovery",
+                             ", ".join(f"{s:.1f}×" for s in sp), "yes" if min(sp) >= 20 else "no"])
+    if "examples" in doc and doc["examples"]:
+        worst = max(doc["examples"], key=lambda e: e["check"]["median_s"])
+        rows.append(["in-process check < 2 ms for each example spec",
+                     f"slowest {worst['name']}: {us(worst['check']['median_s'])} µs",
+                     "yes" if worst["check"]["median_s"] < 2e-3 else "no"])
+    if "scaling" in doc:
+        biggest = max(s["nodes"] for s in doc["scaling"])
+        for s in (s for s in doc["scaling"] if s["nodes"] == biggest):
+            rows.append([f"check < 50 µs per node at {biggest:,} nodes ({s['shape']})",
+                         f"{s['check_us_per_node']:.1f} µs/node", "yes" if s["check_us_per_node"] < 50 else "no"])
+    if "build" in doc:
+        rs = [b["ratio"]["median"] for b in doc["build"]]
+        rows.append(["build within 10% of hand-written Keras",
+                     ", ".join(f"{b['name']} {b['ratio']['median']:.2f}" for b in doc["build"]),
+                     "yes" if max(rs) <= 1.10 else "no"])
+    if "train" in doc:
+        rows.append(["train step of built vs hand-written within noise",
+                     ", ".join(f"{t['name']} {ratio(t['ratio'])}" for t in doc["train"]),
+                     "yes" if all(t["ratio"]["within_noise"] for t in doc["train"]) else "no"])
+    return table(["target", "measured (median ratio [IQR])", "met"], rows, right_from=3)

@@ -106,7 +106,7 @@ def import_profile(module: str, top: int = 8) -> dict[str, Any]:
     return {"total_ms": total, "self_ms_by_package": dict(ranked)}
 
 
-def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...]) -> dict[str, Any]:
+def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...], profile_imports: bool = True) -> dict[str, Any]:
     """(a) fresh processes, alternating hybridspec and Keras; one untimed run of each warms the
     operating system's file cache, so 'cold' means a cold interpreter, not a cold disk."""
     out: dict[str, Any] = {"cases": [], "commands": COMMAND_NAMES}
@@ -132,7 +132,8 @@ def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...]) -> dict[str, Any
                                **{key: Stats.of(t).to_dict() for key, t in times.items()}}
         row["speedup"] = {key: Ratio.of(times["keras"], times[key]).to_dict() for key in cmds if key != "keras"}
         out["cases"].append(row)
-    out["imports"] = {"hybridspec": import_profile("hybridspec"), "keras": import_profile("keras", 4)}
+    if profile_imports:
+        out["imports"] = {"hybridspec": import_profile("hybridspec"), "keras": import_profile("keras", 4)}
     return out
 
 
@@ -337,7 +338,8 @@ def run(out_dir: str | Path | None, quick: bool = False, repeats: int | None = N
     if "cold" in parts:  # first, before this process imports TensorFlow and competes for memory
         say("(a) cold processes: hybridspec check vs plain Keras")
         with tempfile.TemporaryDirectory() as tmp:
-            doc["cold"] = cold(Path(tmp), n or (1 if quick else 5), ERROR_CASES[:1] if quick else ERROR_CASES)
+            doc["cold"] = cold(Path(tmp), n or (1 if quick else 5), ERROR_CASES[:1] if quick else ERROR_CASES,
+                               profile_imports=not quick)
     device = select_device("auto")
     doc["machine"] = describe(device)
     if "inprocess" in parts:

@@ -187,15 +187,17 @@ def run(suite: Suite, out_dir: str | Path | None, filters: list[str] | tuple[str
     if not configs:
         raise ValueError(f"no configuration of suite {suite.name!r} matches {list(filters)}")
     started = time.time()
-    omp = torch_peer.prepare() if options.peer and suite.peer and torch_peer.available() else None
     device = select_device(options.device)
     machine = describe(device)
-    machine["torch_omp_wait_policy"] = omp
+    machine["torch_omp_wait_policy"] = torch_peer.wait_policy()
+    warning = busy_warning(machine)
     phases = {"startup_s": time.time() - started}
     results: list[dict[str, Any]] = []
     anatomy_names = [n for n in suite.anatomy if any(c.name == n for c in configs)] if options.anatomy else []
     title = f"hybridspec bench rnn --suite {suite.name} ({device}, {len(configs)} configurations)"
     with Display(title, len(configs) + len(anatomy_names), options.quiet) as display:
+        if warning:
+            display.note(f"warning: {warning}")
         display.status("measuring the matmul peak")
         size = suite.gpu_matmul_size if device == "gpu" else suite.matmul_size
         t0 = time.perf_counter()
@@ -208,6 +210,9 @@ def run(suite: Suite, out_dir: str | Path | None, filters: list[str] | tuple[str
                 result = {"name": config.name, "config": config.fields(), "error": f"{type(exc).__name__}: {exc}"}
             results.append(result)
             display.add(result)
+            if out_dir is not None:  # keep what is done if a long run is cut short
+                write_json(document(suite, filters, started, machine, peaks, results, [], phases, warning),
+                           Path(out_dir))
         anatomies = []
         t0 = time.perf_counter()
         for name in anatomy_names:
@@ -215,28 +220,57 @@ def run(suite: Suite, out_dir: str | Path | None, filters: list[str] | tuple[str
 
             display.status(f"anatomy of {name}")
             config = next(c for c in configs if c.name == name)
-            anatomies.append(run_anatomy(config, device, options.repeats or suite.repeats, suite.min_repeats,
-                                         suite.warmup, suite.budget_s, options.peer and suite.peer))
+            try:
+                anatomies.append(run_anatomy(config, device, options.repeats or suite.repeats,
+                                             suite.min_repeats, suite.warmup, suite.budget_s,
+                                             options.peer and suite.peer))
+            except Exception as exc:  # noqa: BLE001 (keep the suite's results)
+                anatomies.append({"config": config.fields(), "error": f"{type(exc).__name__}: {exc}"})
+                display.note(f"anatomy of {name} failed: {anatomies[-1]['error']}")
             if display.progress is not None:
                 display.progress.advance(display.task)
         phases["anatomy_s"] = time.perf_counter() - t0
-    doc = {"benchmark": "rnn", "suite": suite.settings(), "filters": list(filters),
-           "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-           "wall_s": time.time() - started, "phases": phases, "machine": {**machine, "load_average_at_end": load_average()},
-           "peaks": peaks, "results": results, "anatomy": anatomies}
+    doc = document(suite, filters, started, machine, peaks, results, anatomies, phases, warning)
     if out_dir is not None:
         write_outputs(doc, Path(out_dir), options.plots)
     return doc
+
+
+def busy_warning(machine: dict[str, Any]) -> str | None:
+    """A warning when other processes keep the cores busy: timings then mean little, PyTorch's
+    least (its OpenMP threads spin, see torch_peer.wait_policy)."""
+    load = machine.get("load_average_at_start")
+    cores = machine.get("usable_cores") or machine.get("cores") or 1
+    if load and load[0] > 0.5 * cores:
+        return (f"the machine is busy (load average {load[0]:.1f} on {cores} cores); timings will be "
+                "noisy and PyTorch's may be many times too slow")
+    return None
+
+
+def document(suite: Suite, filters: Any, started: float, machine: dict[str, Any], peaks: dict[str, Any],
+            results: list[dict[str, Any]], anatomies: list[dict[str, Any]], phases: dict[str, float],
+            warning: str | None) -> dict[str, Any]:
+    """The result document (also written after every configuration)."""
+    return {"benchmark": "rnn", "suite": suite.settings(), "filters": list(filters),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+            "wall_s": time.time() - started, "phases": phases, "warning": warning,
+            "machine": {**machine, "load_average_at_end": load_average()},
+            "peaks": peaks, "results": results, "anatomy": anatomies}
+
+
+def write_json(doc: dict[str, Any], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"rnn-{doc['suite']['name']}.json"
+    write_atomic(path, json.dumps(doc, indent=1, default=str) + "\n")
+    return path
 
 
 def write_outputs(doc: dict[str, Any], out: Path, plots: bool = True) -> list[Path]:
     """rnn-<suite>.json, rnn-<suite>.md and the PNG plots."""
     from .markdown import rnn_markdown
 
-    out.mkdir(parents=True, exist_ok=True)
     stem = f"rnn-{doc['suite']['name']}"
-    written = [out / f"{stem}.json", out / f"{stem}.md"]
-    write_atomic(written[0], json.dumps(doc, indent=1, default=str) + "\n")
+    written = [write_json(doc, out), out / f"{stem}.md"]
     write_atomic(written[1], rnn_markdown(doc))
     if plots:
         from .plots import rnn_plots

@@ -181,11 +181,15 @@ def auto_name(values: dict[str, Any]) -> str:
               "train" if values["mode"] == "training" else "infer"]
     if values["masked"]:
         parts.append("masked")
-    if SHORT_DTYPE[values["dtype"]]:
-        parts.append(SHORT_DTYPE[values["dtype"]])
+    dtype = SHORT_DTYPE.get(values["dtype"], str(values["dtype"]))
+    if dtype:
+        parts.append(dtype)
     if values["activation"] != "tanh":
         parts.append(values["activation"])
     return "-".join(parts)
+
+
+_FIELD_DEFAULTS = {a.name: a.default for a in attrs.fields(Config) if a.default is not attrs.NOTHING}
 
 
 def _expand(entry: Entry, defaults: dict[str, Any], where: str) -> list[Config]:
@@ -200,11 +204,11 @@ def _expand(entry: Entry, defaults: dict[str, Any], where: str) -> list[Config]:
             raise SpecError(join_path(where, f"grid.{key}"), "is also set outside the grid")
     out = []
     for combo in itertools.product(*entry.grid.values()):
-        values = {**defaults, **entry.values(), **dict(zip(entry.grid, combo, strict=True))}
-        if values.get("features") is None:
+        values = {**_FIELD_DEFAULTS, **defaults, **entry.values(), **dict(zip(entry.grid, combo, strict=True))}
+        if "features" not in {**defaults, **entry.values(), **entry.grid}:
             values["features"] = values["units"]
-        values["name"] = entry.name or auto_name({**_FIELD_DEFAULTS, **values})
         try:
+            values["name"] = entry.name or auto_name(values)
             out.append(Config(**values))
         except SpecError as err:
             key = err.path.partition("[")[0]
@@ -215,7 +219,6 @@ def _expand(entry: Entry, defaults: dict[str, Any], where: str) -> list[Config]:
     return out
 
 
-_FIELD_DEFAULTS = {a.name: a.default for a in attrs.fields(Config) if a.default is not attrs.NOTHING}
 
 
 def from_data(data: Any, source: str = "") -> Suite:

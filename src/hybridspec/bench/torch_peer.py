@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,15 +25,14 @@ def available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def prepare() -> str:
-    """Make PyTorch's OpenMP threads sleep rather than spin while they wait, unless the user
-    chose (OMP_WAIT_POLICY); returns the policy in force. Measured on the 2-core machine with
-    TensorFlow's thread pools in the same process and other processes running: spinning made
-    PyTorch's LSTM 5x slower (32x100x128, 166 ms vs 19 ms) and tiny steps 100x slower. This
-    must happen before torch is imported (libgomp reads it once)."""
-    if "torch" in sys.modules:
-        return os.environ.get("OMP_WAIT_POLICY", "default") + " (torch was imported before)"
-    return os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+def wait_policy() -> str:
+    """The OpenMP wait policy PyTorch's threads run with (libgomp reads OMP_WAIT_POLICY once).
+
+    It matters, and the suite leaves it alone: measured on the 2-core machine, a quiet machine
+    ran the 32x100x128 LSTM forward in 5.5 ms with the default (spinning) policy and in 16 ms
+    with PASSIVE, while with other processes keeping the cores busy the default policy took
+    166 ms and PASSIVE 19 ms. Set OMP_WAIT_POLICY yourself to choose."""
+    return os.environ.get("OMP_WAIT_POLICY", "default")
 
 
 def torch_device(device: str) -> str:
@@ -108,15 +106,14 @@ def threads() -> int:
     return int(torch.get_num_threads())
 
 
-def op_profile(step: Callable[[], Any]) -> list[dict[str, Any]]:
-    """Matrix-product calls in one step, by op and input shapes (torch.profiler)."""
+def op_profile(step: Callable[[], Any], top: int = 6) -> list[dict[str, Any]]:
+    """The ops one step runs, by self CPU time, with input shapes and call counts
+    (torch.profiler): shows whether the input product is one GEMM or one per step."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         step()
-    rows = []
-    for event in prof.key_averages(group_by_input_shape=True):
-        if event.key in ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul", "aten::linear"):
-            rows.append({"op": event.key, "shapes": str(event.input_shapes), "calls": event.count,
-                         "self_cpu_ms": event.self_cpu_time_total / 1e3})
-    return sorted(rows, key=lambda r: (-r["self_cpu_ms"], r["op"]))
+    rows = [{"op": e.key, "shapes": str(e.input_shapes), "calls": e.count,
+             "self_cpu_ms": e.self_cpu_time_total / 1e3}
+            for e in prof.key_averages(group_by_input_shape=True)]
+    return sorted(rows, key=lambda r: -r["self_cpu_ms"])[:top]
