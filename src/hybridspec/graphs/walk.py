@@ -14,11 +14,9 @@ from ..specs import (
     LSTM,
     Block,
     Chain,
-    ConvStack,
     Merge,
     ModelSpec,
     Parallel,
-    RecurrentStack,
     Residual,
     SimpleRNN,
     SpecError,
@@ -72,13 +70,15 @@ class Walk(Generic[V]):
             for i, item in enumerate(spec.blocks):
                 ins = self.block(item, f"{path}[{i}]", ins)
             return ins
-        if isinstance(spec, ConvStack | RecurrentStack):
-            for i, item in enumerate(spec.layers()):
+        if callable(getattr(spec, "layers", None)):  # a macro block: conv_stack, recurrent_stack
+            for i, item in enumerate(spec.layers()):  # type: ignore[attr-defined]
                 ins = self.block(item, f"{join_path(path, spec.KIND)}[{i}]", ins)
             return ins
         if isinstance(spec, Parallel):
-            outs = [self.single(self.block(b, child(spec, path, "branches", i), ins), child(spec, path, "branches", i))
-                    for i, b in enumerate(spec.branches)]
+            outs = []
+            for i, branch in enumerate(spec.branches):
+                where = child(spec, path, "branches", i)
+                outs.append(self.single(self.block(branch, where, ins), where))
             return self.it.leaf(spec.merge, child(spec, path, "merge"), outs, [], False)
         if isinstance(spec, Residual):
             body = self.block(spec.body, child(spec, path, "body"), ins)
