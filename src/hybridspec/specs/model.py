@@ -122,7 +122,7 @@ class ModelSpec:
                 refs.append(("share", node.share))
             for key, ref in refs:
                 target, _, states = ref.partition(".")
-                if target not in known:
+                if target not in self.inputs and target not in self.nodes:
                     raise SpecError(f"nodes.{name}.{key}", f"unknown node '{target}'.{_closest(target, known)}")
                 if states and not (target in self.nodes and self.nodes[target].return_state):
                     raise SpecError(f"nodes.{name}.{key}",
@@ -130,28 +130,34 @@ class ModelSpec:
             if node.share is not None and self.nodes.get(node.share, node).share is not None:
                 raise SpecError(f"nodes.{name}.share", f"'{node.share}' must be a node with its own block")
         for name, out in self.outputs.items():
-            if out.from_.partition(".")[0] not in known:
+            if out.from_.partition(".")[0] not in self.inputs | self.nodes:
                 raise SpecError(f"outputs.{name}.from", f"unknown node '{out.from_}'.{_closest(out.from_, known)}")
         return _toposort(self)
 
 
 def _toposort(spec: ModelSpec) -> list[str]:
-    done: list[str] = []
-    visiting: list[str] = []
+    """Depth-first order without recursion, so long graphs need no deep stack."""
+    done: dict[str, None] = {}
+    for root in spec.nodes:
+        path: dict[str, None] = {}  # the nodes being visited, in order
+        stack = [(root, iter(_reads(spec, root)))]
+        while stack:
+            name, pending = stack[-1]
+            path.setdefault(name)
+            ref = next((r for r in pending if r not in done and r not in spec.inputs), None)
+            if ref is None:
+                stack.pop()
+                path.pop(name)
+                done.setdefault(name)
+            elif ref in path:
+                cycle = [*list(path)[list(path).index(ref):], ref]
+                raise SpecError(f"nodes.{ref}", "the graph has a cycle: " + " -> ".join(cycle))
+            else:
+                stack.append((ref, iter(_reads(spec, ref))))
+    return list(done)
 
-    def visit(name: str) -> None:
-        if name in done or name in spec.inputs:
-            return
-        if name in visiting:
-            cycle = visiting[visiting.index(name):] + [name]
-            raise SpecError(f"nodes.{name}", "the graph has a cycle: " + " -> ".join(cycle))
-        visiting.append(name)
-        node = spec.nodes[name]
-        for ref in (*node.reads(), *node.initial_state, *([node.share] if node.share else [])):
-            visit(ref.partition(".")[0])
-        visiting.pop()
-        done.append(name)
 
-    for name in spec.nodes:
-        visit(name)
-    return done
+def _reads(spec: ModelSpec, name: str) -> list[str]:
+    node = spec.nodes[name]
+    refs = (*node.reads(), *node.initial_state, *([node.share] if node.share else []))
+    return [ref.partition(".")[0] for ref in refs]
