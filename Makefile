@@ -32,6 +32,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/hybridspec bench rnn --suite cpu --out benchmarks/results
 	$(BIN)/hybridspec bench overhead --out benchmarks/results
+	$(BIN)/python -m benchmarks.update_results --results benchmarks/results --doc benchmarks/RESULTS.md
 
 docs: $(STAMP)
 	$(BIN)/python -m hybridspec.docgen docs/blocks.md

@@ -15,7 +15,9 @@ on its own, interleaved with the others, in the same loop machinery Keras uses:
 - ``cell_elementwise``: the loop plus the gate arithmetic on precomputed pre-activations;
 - ``hoisted_tf``: the whole cell in TensorFlow with the input product hoisted (checked equal
   to the Keras layer's output), the fix measured;
-- ``torch_layer``: PyTorch's layer, with the matrix products its profiler records.
+- ``torch_layer``: PyTorch's layer, with the ops its profiler records;
+- ``keras_layer_tiny`` / ``torch_layer_tiny``: the same layers with one unit, one feature and
+  batch 1 over the same number of steps: what remains is each framework's fixed cost per step.
 
 Differences against ``loop_only`` give each part's own cost. All forward, float32, unmasked,
 without XLA; the layer-level candidates are also timed forward and backward.
@@ -211,6 +213,12 @@ def run_anatomy(config: Config, device: str, repeats: int, min_repeats: int, war
         train = {"keras_layer_train": _train_fn(lambda v: layer(v, training=True), variables),
                  "hoisted_tf_train": _train_fn(lambda v: _hoisted_out(p, v), variables)}
         items += [Timed(k, functools.partial(_numpy, f, x)) for k, f in train.items()]
+        tiny = attrs.evolve(config, batch=1, features=1, units=1)
+        x_tiny_np, _ = make_data(tiny)
+        x_tiny = tf.constant(x_tiny_np)
+        tiny_layer = cls(1, return_sequences=True, use_cudnn=False)
+        tiny_fn = tf.function(lambda v: tf.reduce_sum(tiny_layer(v, training=False)))
+        items.append(Timed("keras_layer_tiny", functools.partial(_numpy, tiny_fn, x_tiny)))
         loop_matmuls = _loop_matmuls(traced_ops(fns["keras_layer"], x, within="while_body"))
         profile: list[dict[str, Any]] = []
         if peer and torch_peer.available():
@@ -220,6 +228,8 @@ def run_anatomy(config: Config, device: str, repeats: int, min_repeats: int, war
                 items.append(Timed("torch_layer" + ("_train" if mode == "training" else ""), step, "torch"))
                 if mode == "inference":
                     profile = torch_peer.op_profile(step)
+                    items.append(Timed("torch_layer_tiny", torch_peer.make_step(
+                        attrs.evolve(tiny, mode=mode), x_tiny_np, None, device), "torch"))
         rounds = plan(warm(items, warmup), repeats, min_repeats, budget_s)
         interleave(items, rounds)
     by = {item.key: item for item in items}
@@ -256,8 +266,9 @@ def _hoisted_out(p: Parts, x: Any) -> Any:
 
     c = p.config
     n, t, d, h, g = c.batch, c.steps, c.features, c.units, GATES[c.cell]
-    zx = tf.reshape(tf.matmul(tf.reshape(x, (n * t, d)), p.kernel) + p.in_bias, (n, t, g * h))
-    out = _loop(_cell(c.cell, h, p.recurrent, p.rec_bias), tf.transpose(zx, (1, 0, 2)), p.zeros(), t, h)
+    x_tm = tf.reshape(tf.transpose(x, (1, 0, 2)), (t * n, d))  # time-major first, as Keras does
+    zx = tf.reshape(tf.matmul(x_tm, p.kernel) + p.in_bias, (t, n, g * h))
+    out = _loop(_cell(c.cell, h, p.recurrent, p.rec_bias), zx, p.zeros(), t, h)
     return tf.transpose(out, (1, 0, 2))
 
 

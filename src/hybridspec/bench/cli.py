@@ -29,7 +29,7 @@ OVERHEAD_EXAMPLES = """\
 examples:
   hybridspec bench overhead --quick --out /tmp/bench   # a small version (what the tests run)
   hybridspec bench overhead --out benchmarks/results   # the full measurement (make bench)
-  hybridspec bench overhead --parts check,scaling      # only some parts
+  hybridspec bench overhead --parts examples,scaling   # only some parts
 
 parts: cold (a: a fresh process, hybridspec check vs plain Keras on the same shape error),
 inprocess (a: the same inside one process), examples (check time of the example specs),

@@ -113,7 +113,9 @@ def anatomy_tables(doc: dict[str, Any]) -> str:
               "cell_elementwise": "loop + gate arithmetic", "hoisted_tf": "TF cell, input GEMM hoisted",
               "torch_layer": "PyTorch layer", "keras_layer_train": "Keras layer, forward+backward",
               "hoisted_tf_train": "TF cell hoisted, forward+backward",
-              "torch_layer_train": "PyTorch layer, forward+backward"}
+              "torch_layer_train": "PyTorch layer, forward+backward",
+              "keras_layer_tiny": "Keras layer, 1 unit, batch 1 (fixed cost)",
+              "torch_layer_tiny": "PyTorch layer, 1 unit, batch 1 (fixed cost)"}
     for a in doc.get("anatomy", []):
         c = a["config"]
         out.append(f"**{c['cell'].upper()} N={c['batch']} T={c['steps']} D={c['features']} H={c['units']}** "
@@ -128,7 +130,7 @@ def anatomy_tables(doc: dict[str, Any]) -> str:
         out.append("Ratios: " + "; ".join(f"{k.replace('_', ' ')} {ratio(v)}" for k, v in a["ratios"].items()) + ".\n")
         if a.get("torch_matmul_profile"):
             prof = "; ".join(f"{p['op']} {p['shapes']} ×{p['calls']}" for p in a["torch_matmul_profile"][:4])
-            out.append(f"PyTorch's matrix products in one forward call (profiler): {prof}.\n")
+            out.append(f"PyTorch's costliest ops in one forward call (profiler): {prof}.\n")
     return "\n".join(out) if out else "(no anatomy ran)\n"
 
 
@@ -180,9 +182,10 @@ def overhead_scaling_table(doc: dict[str, Any]) -> str:
     rows = []
     for s in doc["scaling"]:
         rows.append([s["shape"], f"{s['nodes']:,}", ms(s["check"]["median_s"]),
-                     f"{s['check_us_per_node']:.1f}", f"{s['spec_us_per_node']:.1f}",
-                     str(s["check"]["repeats"])])
-    return table(["form", "nodes", "check ms", "check µs/node", "construct µs/node", "reps"], rows, 1)
+                     f"{s['check_us_per_node']:.1f}", str(s["check"]["repeats"]), f"{s['spec_us_per_node']:.1f}",
+                     f"{s['yaml_loads_us_per_node']:.0f}" if "yaml_loads_us_per_node" in s else ""])
+    return table(["form", "nodes", "check ms", "check µs/node", "reps", "construct µs/node (once)",
+                  "YAML loads µs/node (once)"], rows, 1)
 
 
 def overhead_build_table(doc: dict[str, Any]) -> str:

@@ -49,6 +49,9 @@ def _throughput(doc: dict[str, Any], out: Path, axis: str, metric: str, ylabel: 
             ax.plot(xs, [m["candidates"]["torch"][metric] for m in members], "s--", color=color,
                     alpha=0.6, label=f"{label} (PyTorch)")
     ax.set_xscale("log", base=2)
+    ticks = sorted({m["config"][axis] for members in groups.values() for m in members})
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
     ax.set_yscale("log")
     ax.set_xlabel({"steps": "sequence length T (time steps)", "batch": "batch N"}[axis])
     ax.set_ylabel(ylabel)
@@ -62,6 +65,9 @@ def _throughput(doc: dict[str, Any], out: Path, axis: str, metric: str, ylabel: 
     return out / name
 
 
+CELL_COLOR = {"lstm": "C0", "gru": "C1", "simple": "C2"}
+
+
 def _bars(doc: dict[str, Any], out: Path, pick: Any, title: str, ylabel: str, name: str) -> Path | None:
     rows = [(label, r) for res in _ok(doc["results"]) for label, r in pick(res)]
     if not rows:
@@ -71,7 +77,8 @@ def _bars(doc: dict[str, Any], out: Path, pick: Any, title: str, ylabel: str, na
     xs = range(len(rows))
     med = [r["median"] for _, r in rows]
     err = [[r["median"] - r["p25"] for _, r in rows], [r["p75"] - r["median"] for _, r in rows]]
-    ax.bar(xs, med, yerr=err, capsize=3, color="C0")
+    colors = [CELL_COLOR.get(label.split("-")[0], "C7") for label, _ in rows]
+    ax.bar(xs, med, yerr=err, capsize=3, color=colors)
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(list(xs), [label for label, _ in rows], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
@@ -101,7 +108,48 @@ def rnn_plots(doc: dict[str, Any], out: Path, stem: str) -> list[Path]:
               "Keras (TensorFlow backend) time / PyTorch time (median, IQR)", "Keras / PyTorch",
               f"{stem}-vs-torch.png"),
     ]
+    made.append(anatomy_plot(doc, out, f"{stem}-anatomy.png"))
     return [p for p in made if p is not None]
+
+
+def anatomy_plot(doc: dict[str, Any], out: Path, name: str) -> Path | None:
+    """Where the forward time goes: the Keras layer's parts, measured apart, beside PyTorch's."""
+    anatomies = [a for a in doc.get("anatomy", []) if "error" not in a]
+    if not anatomies:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 2.6 + 1.2 * len(anatomies)))
+    labels, y = [], 0
+    parts = [("loop_machinery", "loop machinery (transposes, TensorArrays, while)"),
+             ("input_gemm_per_step", "input GEMM, per step"), ("recurrent_gemm", "recurrent GEMM"),
+             ("cell_elementwise", "gate arithmetic")]
+    for a in anatomies:
+        c = a["config"]
+        tag = f"{c['cell'].upper()} N={c['batch']} T={c['steps']} H={c['units']}"
+        left = 0.0
+        for i, (key, label) in enumerate(parts):
+            width = max(a["own_cost_ms"][key], 0.0)
+            ax.barh(y, width, left=left, color=f"C{i}", label=label if y == 0 else None)
+            left += width
+        ax.plot([a["parts"]["keras_layer"]["median_s"] * 1e3] * 2, [y - 0.4, y + 0.4], "k-", lw=2,
+                label="Keras layer, measured whole" if y == 0 else None)
+        labels.append(f"Keras {tag}\n(parts measured apart)")
+        y += 1
+        if "torch_layer" in a["parts"]:
+            ax.barh(y, a["parts"]["torch_layer"]["median_s"] * 1e3, color="C7",
+                    label="PyTorch layer" if y == 1 else None)
+            labels.append(f"PyTorch {tag}")
+            y += 1
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("forward time (ms)")
+    ax.set_title("Where a recurrent layer's forward time goes (CPU)" if doc["machine"]["device"] == "cpu"
+                 else "Where a recurrent layer's forward time goes")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.4, -0.18), ncol=2)
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return out / name
 
 
 def scaling_plot(doc: dict[str, Any], out: Path, name: str = "overhead-check-scaling.png") -> Path:
