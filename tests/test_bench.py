@@ -303,3 +303,23 @@ def test_overhead_quick(tmp_path: Path, smoke: tuple[dict[str, Any], Path]) -> N
     md = (tmp_path / "overhead.md").read_text()
     assert "## Targets" in md and "(d) train step" in md
     assert (tmp_path / "overhead-check-scaling.png").read_bytes().startswith(PNG)
+
+
+def test_update_results_fills_the_marked_blocks(tmp_path: Path, smoke: tuple[dict[str, Any], Path]) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "update_results.py"
+    module_spec = importlib.util.spec_from_file_location("update_results", path)
+    assert module_spec is not None and module_spec.loader is not None
+    update_results = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(update_results)
+    _, out = smoke
+    doc = tmp_path / "RESULTS.md"
+    doc.write_text("intro\n<!-- bench:rnn-results -->\nold\n<!-- /bench:rnn-results -->\nprose\n"
+                   "<!-- bench:rnn-anatomy -->\n<!-- /bench:rnn-anatomy -->\n")
+    log = update_results.update(out, doc, tmp_path / "figures", suite="smoke")
+    text = doc.read_text()
+    assert "old" not in text and "| lstm-h8-n4-t6-train | cpu | yes |" in text
+    assert text.startswith("intro\n") and "\nprose\n" in text and "**GRU N=4 T=6" in text
+    assert "updated rnn-results" in log and any(line.startswith("skipped overhead.json") for line in log)
+    assert (tmp_path / "figures" / "rnn-smoke-variants.png").exists()

@@ -40,6 +40,11 @@ def select_device(device: str) -> str:
             raise RuntimeError("--device cpu: TensorFlow already started on the GPU in this "
                                "process; run the benchmark in a fresh process") from exc
         return "cpu"
+    for gpu in gpus if device != "cpu" else []:
+        try:  # TensorFlow takes all GPU memory by default, which would starve the PyTorch peer
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:
+            pass  # already initialized in this process
     if device == "gpu" and not gpus:
         raise RuntimeError("--device gpu: TensorFlow sees no GPU (CUDA build, driver and "
                            "CUDA_VISIBLE_DEVICES decide that)")

@@ -161,7 +161,7 @@ def overhead_cold_table(doc: dict[str, Any]) -> str:
                  "≥ 20×", "reps"], rows, right_from=2)
     for module, prof in cold.get("imports", {}).items():
         top = ", ".join(f"{k} {v:.0f}" for k, v in prof["self_ms_by_package"].items())
-        out += (f"\n`import {module}` in a fresh process: {prof['total_ms']:.0f} ms; self time by "
+        out += (f"\nImports of `{module}` in a fresh process: {prof['total_ms']:.0f} ms; self time by "
                 f"package (ms): {top}.\n")
     return out
 

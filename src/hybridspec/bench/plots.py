@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def _bars(doc: dict[str, Any], out: Path, pick: Any, title: str, ylabel: str, na
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(list(xs), [label for label, _ in rows], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(textwrap.fill(title, 70), fontsize=10)
     fig.tight_layout()
     fig.savefig(out / name, dpi=110)
     plt.close(fig)
@@ -92,7 +93,7 @@ def _bars(doc: dict[str, Any], out: Path, pick: Any, title: str, ylabel: str, na
 def rnn_plots(doc: dict[str, Any], out: Path, stem: str) -> list[Path]:
     """Throughput against sequence length and batch; cuDNN vs generic; variants; vs PyTorch."""
     device = doc["machine"]["device"]
-    cpu_note = " (on a CPU both run the generic kernel)" if device == "cpu" else ""
+    cpu_note = "; on a CPU both run the same generic kernel" if device == "cpu" else ""
     made = [
         _throughput(doc, out, "steps", "steps_per_s", "time steps per second", f"{stem}-steps.png"),
         _throughput(doc, out, "batch", "seq_per_s", "sequences per second", f"{stem}-batch.png"),
