@@ -25,8 +25,8 @@ Render = Callable[[dict[str, Any]], str]
 
 
 def _run_line(doc: dict[str, Any], command: str) -> str:
-    return (f"`{command}` on {doc['started'] if 'started' in doc else 'the recorded date'}, "
-            f"{doc['wall_s'] / 60:.1f} min. " + md.machine_line(doc["machine"]))
+    when = f" on {doc['started']}" if "started" in doc else ""
+    return f"`{command}`{when}, {doc['wall_s'] / 60:.1f} min. " + md.machine_line(doc["machine"])
 
 
 RNN_BLOCKS: dict[str, Render] = {

@@ -43,7 +43,7 @@ def machine_line(machine: dict[str, Any]) -> str:
     if v.get("torch"):
         parts.append(f"PyTorch {v['torch']}")
     if v.get("cuda"):
-        parts.append(f"CUDA {v['cuda']}, cuDNN {v['cudnn']}")
+        parts.append(f"TensorFlow built for CUDA {v['cuda']}, cuDNN {v['cudnn']}")
     start, end = machine.get("load_average_at_start"), machine.get("load_average_at_end")
     if start and end:
         parts.append(f"load average {start[0]:.1f} at start, {end[0]:.1f} at end")

@@ -113,9 +113,11 @@ def _import_profile(code: list[str], top: int) -> dict[str, Any]:
     return {"total_ms": total, "self_ms_by_package": dict(ranked)}
 
 
-def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...], profile_imports: bool = True) -> dict[str, Any]:
+def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...], profile_imports: bool = True,
+         warm_first: bool = True) -> dict[str, Any]:
     """(a) fresh processes, alternating hybridspec and Keras; one untimed run of each warms the
-    operating system's file cache, so 'cold' means a cold interpreter, not a cold disk."""
+    operating system's file cache, so 'cold' means a cold interpreter, not a cold disk (with
+    ``warm_first`` false, as in --quick, that first run is the first repetition)."""
     out: dict[str, Any] = {"cases": [], "commands": COMMAND_NAMES}
     startup = [_run([sys.executable, "-c", "pass"])[0] for _ in range(max(3, repeats))]
     out["python_startup"] = Stats.of(startup).to_dict()
@@ -124,14 +126,16 @@ def cold(tmp: Path, repeats: int, cases: tuple[ErrorCase, ...], profile_imports:
         path.write_text(case.yaml, encoding="utf-8")
         cmds = {**check_commands(str(path)), "keras": keras_command(case)}
         errors = {}
+        times: dict[str, list[float]] = {key: [] for key in cmds}
         for key, cmd in cmds.items():
-            _, proc = _run(cmd)
+            seconds, proc = _run(cmd)
             if proc.returncode != 1:
                 raise RuntimeError(f"{case.name}: {key} should fail with exit 1, got {proc.returncode}: "
                                    f"{proc.stderr[-300:]!r}")
             errors[key] = _first_line(proc.stderr)
-        times: dict[str, list[float]] = {key: [] for key in cmds}
-        for r in range(repeats):
+            if not warm_first:
+                times[key].append(seconds)
+        for r in range(repeats - (0 if warm_first else 1)):
             keys = list(cmds)
             for key in (keys if r % 2 == 0 else keys[::-1]):
                 times[key].append(_run(cmds[key])[0])
@@ -341,19 +345,27 @@ def run(out_dir: str | Path | None, quick: bool = False, repeats: int | None = N
 
     from .machine import describe, load_average, quiet_tensorflow, select_device
 
+    phases: dict[str, float] = {}
+    current: list[Any] = ["start", time.perf_counter()]
+
     def say(text: str) -> None:
-        if not quiet:
+        """Announce a phase; the one before it gets its duration in ``phases_s``."""
+        now = time.perf_counter()
+        phases[current[0]] = now - current[1]
+        current[:] = [text, now]
+        if not quiet and text != "done":
             print(text, flush=True)
 
     started = time.time()
     n = repeats
-    doc: dict[str, Any] = {"benchmark": "overhead", "quick": quick, "parts": list(parts)}
+    doc: dict[str, Any] = {"benchmark": "overhead", "quick": quick, "parts": list(parts),
+                           "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started))}
     quiet_tensorflow()
     if "cold" in parts:  # first, before this process imports TensorFlow and competes for memory
         say("(a) cold processes: hybridspec check vs plain Keras")
         with tempfile.TemporaryDirectory() as tmp:
             doc["cold"] = cold(Path(tmp), n or (1 if quick else 5), ERROR_CASES[:1] if quick else ERROR_CASES,
-                               profile_imports=not quick)
+                               profile_imports=not quick, warm_first=not quick)
     # check-only parts next, still without TensorFlow in the process: that is how `hybridspec
     # check` runs, and a 10,000-node check with TensorFlow loaded pays for full garbage
     # collections of TensorFlow's heap (measured 31 instead of 13 us/node)
@@ -376,6 +388,8 @@ def run(out_dir: str | Path | None, quick: bool = False, repeats: int | None = N
     if "train" in parts:
         say("(d) train step: built vs hand-written")
         doc["train"] = train(n or (3 if quick else 40), 1 if quick else 5, TWINS[:1] if quick else TWINS)
+    say("done")
+    doc["phases_s"] = phases
     doc["machine"]["load_average_at_end"] = load_average()
     doc["wall_s"] = time.time() - started
     if out_dir is not None:
