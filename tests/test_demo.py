@@ -8,7 +8,8 @@ import pytest
 
 import hybridspec as hs
 from hybridspec import demo
-from hybridspec.training import cli, load_data
+from hybridspec.training import cli
+from hybridspec.training.data import load_data
 from hybridspec.training.run import train
 
 

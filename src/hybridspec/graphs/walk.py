@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Generic, Protocol, TypeVar
 
+import attrs
+
 from ..specs import (
     GRU,
     LSTM,
@@ -22,7 +24,7 @@ from ..specs import (
     SpecError,
     TimeDistributed,
 )
-from ..specs.convert import unstructure_body
+from ..specs.convert import default_of
 from ..specs.errors import join_path
 
 V = TypeVar("V")
@@ -45,9 +47,11 @@ class Interpreter(Protocol[V]):
 
 
 def child(spec: Block, path: str, field: str, index: int | None = None) -> str:
-    """The path of a child as the canonical document writes it (short forms drop the field)."""
+    """The path of a child as the canonical document writes it: the short form (only the SHORT
+    field set, e.g. ``parallel: [...]``) drops the field name."""
     base = join_path(path, spec.KIND)
-    short = spec.SHORT == field and not isinstance(unstructure_body(spec), dict)
+    short = spec.SHORT == field and all(
+        a.name == field or getattr(spec, a.name) == default_of(a) for a in attrs.fields(type(spec)))
     here = base if short else join_path(base, field)
     return here if index is None else f"{here}[{index}]"
 

@@ -153,12 +153,17 @@ def unstructure_body(spec: Block) -> Any:
     return body
 
 
+def default_of(a: attrs.Attribute) -> Any:
+    """A field's default value (attrs.NOTHING when it has none)."""
+    return a.default.factory() if isinstance(a.default, attrs.Factory) else a.default  # type: ignore[arg-type,union-attr]
+
+
 def unstructure_fields(obj: Any) -> dict[str, Any]:
     """An attrs spec as a mapping of its non-default fields, keyed as in documents."""
     out = {}
     for a in attrs.fields(type(obj)):
         value = getattr(obj, a.name)
-        default = a.default.factory() if isinstance(a.default, attrs.Factory) else a.default  # type: ignore[arg-type]
+        default = default_of(a)
         if a.default is not attrs.NOTHING and value == default and type(value) is type(default):
             continue
         concrete = a.type in KINDS.values() or a.type in {c.__name__ for c in KINDS.values()}

@@ -15,8 +15,8 @@ from .errors import SpecError
 from .model import ModelSpec
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that also refuses duplicate keys."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML (libyaml's parser where installed) that also refuses duplicate keys."""
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:

@@ -7,8 +7,6 @@ import argparse
 import sys
 from typing import Any
 
-from .data import DataError
-
 EXAMPLES = """examples:
   hybridspec train my_cnn.yaml --data digits --epochs 5
   hybridspec train my_rnn.yaml --data adding:length=30,size=2000 --out runs/adding
@@ -51,6 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Train; 0 on success, 1 when the data does not fit the spec (SpecErrors propagate)."""
     from ..specs import load
+    from .data import DataError
     from .run import train
 
     spec = load(args.file)
