@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..specs import Conv, GlobalPool, Pool, SeparableConv, UpSampling, ZeroPadding
@@ -115,44 +116,33 @@ def _separable_build(spec: SeparableConv, name: str, ins: list[Sig], at: At) -> 
 implements(SeparableConv, shape=_separable_shape, build=_separable_build, params=_separable_params)
 
 
-def _padding_shape(spec: ZeroPadding, ins: list[Sig], at: At) -> Sig:
-    x = at.one(ins)
-    rank = spatial_rank(spec, x, at)
-    pads = per_axis(spec.padding, rank)
-    spatial = tuple(None if n is None else n + 2 * p for n, p in zip(x.shape[1:-1], pads, strict=True))
-    return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
+def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[str, Any]:
+    """Shape rule and builder of a block that resizes each spatial axis by its own ``field`` value."""
+
+    def shape(spec: Any, ins: list[Sig], at: At) -> Sig:
+        x = at.one(ins)
+        values = per_axis(getattr(spec, field), spatial_rank(spec, x, at))
+        spatial = tuple(None if n is None else grow(n, v) for n, v in zip(x.shape[1:-1], values, strict=True))
+        return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
+
+    def build(spec: Any, name: str, ins: list[Sig], at: At) -> Any:
+        import keras
+
+        rank = ins[0].rank - 2
+        values = per_axis(getattr(spec, field), rank)
+        return getattr(keras.layers, f"{prefix}{rank}D")(values[0] if rank == 1 else values, name=name)
+
+    return {"shape": shape, "build": build}
+
+
+implements(ZeroPadding, **_resizing("padding", lambda n, pad: n + 2 * pad, "ZeroPadding"))
+implements(UpSampling, **_resizing("size", lambda n, factor: n * factor, "UpSampling"))
 
 
 def _by_rank(prefix: str, rank: int) -> Any:
     import keras
 
     return getattr(keras.layers, f"{prefix}{rank}D")
-
-
-def _padding_build(spec: ZeroPadding, name: str, ins: list[Sig], at: At) -> Any:
-    rank = ins[0].rank - 2
-    pads = per_axis(spec.padding, rank)
-    return _by_rank("ZeroPadding", rank)(pads[0] if rank == 1 else pads, name=name)
-
-
-implements(ZeroPadding, shape=_padding_shape, build=_padding_build)
-
-
-def _upsampling_shape(spec: UpSampling, ins: list[Sig], at: At) -> Sig:
-    x = at.one(ins)
-    rank = spatial_rank(spec, x, at)
-    sizes = per_axis(spec.size, rank)
-    spatial = tuple(None if n is None else n * s for n, s in zip(x.shape[1:-1], sizes, strict=True))
-    return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
-
-
-def _upsampling_build(spec: UpSampling, name: str, ins: list[Sig], at: At) -> Any:
-    rank = ins[0].rank - 2
-    size = per_axis(spec.size, rank)
-    return _by_rank("UpSampling", rank)(size[0] if rank == 1 else size, name=name)
-
-
-implements(UpSampling, shape=_upsampling_shape, build=_upsampling_build)
 
 
 def _pool_shape(spec: Pool, ins: list[Sig], at: At) -> Sig:
