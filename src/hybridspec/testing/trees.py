@@ -19,6 +19,12 @@ from ..graphs.static import StaticInterpreter
 from ..graphs.walk import Walk
 
 SMALL = st.integers(1, 6)
+WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
+    "kernel_initializer": st.sampled_from(["he_normal", "orthogonal", "zeros"]),
+    "kernel_regularizer": st.builds(s.Regularizer, l2=st.just(1e-4)),
+    "bias_regularizer": st.builds(s.Regularizer, l1=st.just(1e-3)),
+    "kernel_constraint": st.builds(s.MaxNorm, max_norm=st.just(2.0)),
+})
 CELLS = st.sampled_from(["lstm", "gru", "simple"])
 
 
@@ -39,7 +45,7 @@ def vector_block(draw: Any, x: Sig) -> s.Block:
     kind = draw(st.sampled_from(options))
     if kind == "dense":
         return s.Dense(units=draw(SMALL), activation=draw(st.sampled_from([None, "relu", "tanh"])),
-                       use_bias=draw(st.booleans()))
+                       use_bias=draw(st.booleans()), **draw(WEIGHT_OPTIONS))
     if kind == "dropout":
         return s.Dropout(rate=draw(st.sampled_from([0.0, 0.25])))
     if kind == "activation":
@@ -63,7 +69,7 @@ def vector_block(draw: Any, x: Sig) -> s.Block:
 def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
     """A block for (batch, time, features)."""
     t, f = x.shape[1], x.shape[-1]
-    options = ["recurrent_stack", "cell", "bidirectional", "conv", "pool", "global_pool", "attention",
+    options = ["recurrent_stack", "cell", "bidirectional", "conv", "separable", "pool", "global_pool", "attention",
                "dense", "layer_norm", "spatial_dropout", "zero_padding", "upsampling", "permute", "masking"]
     if depth > 0:
         options += ["time_distributed", "parallel_seq", "conv_stack"]
@@ -89,6 +95,9 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
         padding = draw(st.sampled_from(["same", "causal"] + (["valid"] if t is not None and t >= 3 else [])))
         return s.Conv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3) if padding != "valid" else st.just(3)),
                       padding=padding, dilation=draw(st.sampled_from([1, 2])) if padding != "valid" else 1)
+    if kind == "separable":
+        return s.SeparableConv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3)), padding="same",
+                               depth_multiplier=draw(st.integers(1, 2)), **draw(WEIGHT_OPTIONS))
     if kind == "conv_stack":
         return s.ConvStack(filters=(draw(SMALL), draw(SMALL)), kernel_size=draw(st.integers(1, 3)),
                            norm=draw(st.sampled_from([None, "batch", "layer"])), pool=None)
@@ -143,7 +152,7 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
         valid = smallest >= 2 and draw(st.booleans())
         return s.Conv(filters=draw(SMALL), kernel_size=2 if valid else draw(st.integers(1, 3)),
                       strides=draw(st.sampled_from([1, 2])), padding="valid" if valid else "same",
-                      activation=draw(st.sampled_from([None, "relu"])))
+                      activation=draw(st.sampled_from([None, "relu"])), **draw(WEIGHT_OPTIONS))
     if kind == "separable":
         return s.SeparableConv(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3)), padding="same",
                                depth_multiplier=draw(st.integers(1, 2)))
