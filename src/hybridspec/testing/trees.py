@@ -126,7 +126,7 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
     if kind == "permute":
         return s.Permute(dims=(2, 1))
     if kind == "masking":
-        return s.Masking()
+        return s.Masking(mask_value=-1e4)  # random data never hits it: no fully masked sequence
     if kind == "flatten":
         return s.Flatten()
     if kind == "time_distributed":
