@@ -156,3 +156,10 @@ def test_check_imports_no_tensorflow():
             "hs.check(hs.loads('name: m\\ninputs: {x: {shape: [4, 3]}}\\nbody: [{lstm: 2}, {dense: 1}]'))\n"
             "assert not {'tensorflow', 'keras'} & set(sys.modules), 'imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_train_section_is_checked_against_the_outputs():
+    spec = model("[{dense: {units: 10, activation: softmax}}]\ntrain: {loss: binary_crossentropy}")
+    with pytest.raises(hs.SpecError, match=r"^train.loss: binary_crossentropy does not fit output 'm'"):
+        hs.check(spec)
+    assert hs.check(model("[{dense: {units: 10, activation: softmax}}]\ntrain: {epochs: 2}")).params == 650

@@ -86,8 +86,14 @@ def _cudnn(spec: Block) -> tuple[str, tuple[str, ...]]:
 
 
 def check(spec: ModelSpec) -> Report:
-    """Infer every node's shapes and parameters; raise SpecError naming the first bad node."""
+    """Infer every node's shapes and parameters, and judge the train section against them;
+    raise SpecError naming the first bad node."""
     interpreter = StaticInterpreter()
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)
-    return Report(spec.name, rows, {k: v.shape for k, v in outputs.items()})
+    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()})
+    if spec.train is not None:
+        from ..training.check import plan
+
+        plan(spec, report)
+    return report
