@@ -93,3 +93,13 @@ def test_keras_failures_name_the_node():
     with pytest.raises(Exception) as caught:
         hs.build(spec)
     assert any("while building body (backbone)" in note for note in getattr(caught.value, "__notes__", []))
+
+
+def test_use_cudnn_true_without_a_gpu_is_a_spec_error():
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible: the cuDNN kernel can run")
+    spec = hs.loads("name: m\ninputs: {x: {shape: [5, 3]}}\nbody: {bidirectional: {lstm: {units: 4, use_cudnn: true}}}")
+    with pytest.raises(hs.SpecError, match=r"^body \(bidirectional\): use_cudnn is true but no GPU is visible"):
+        hs.build(spec)

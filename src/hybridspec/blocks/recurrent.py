@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..specs import GRU, LSTM, Bidirectional, SimpleRNN
+from ..specs import GRU, LSTM, Bidirectional, SimpleRNN, SpecError
 from ..specs.recurrent import Recurrent
 from .base import At, Sig, implements, same
 from .keras_args import compute_dtype, weight_args
@@ -78,8 +78,12 @@ def _cell_params(spec: Recurrent, ins: list[Sig]) -> tuple[int, int]:
     return gates * u * (d + u) + bias, 0
 
 
-def keras_cell_layer(spec: Recurrent, name: str, return_state: bool = False) -> Any:
+def keras_cell_layer(spec: Recurrent, name: str, at: At, return_state: bool = False) -> Any:
     import keras
+
+    if getattr(spec, "use_cudnn", "auto") is True and not _gpu_visible():
+        raise SpecError(at.path, "use_cudnn is true but no GPU is visible, so Keras cannot run the "
+                        "cuDNN kernel; use auto to fall back to the generic kernel", at.kind)
 
     cls = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU, SimpleRNN: keras.layers.SimpleRNN}[type(spec)]
     kwargs: dict[str, Any] = dict(
@@ -94,13 +98,19 @@ def keras_cell_layer(spec: Recurrent, name: str, return_state: bool = False) -> 
     return cls(spec.units, **kwargs)
 
 
+def _gpu_visible() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def _call_cell(spec: Recurrent, layer: Any, xs: list[Any], at: At) -> Any:
     return layer(xs[0], initial_state=list(xs[1:])) if len(xs) > 1 else layer(xs[0])
 
 
 for _cls in (LSTM, GRU, SimpleRNN):
     implements(_cls, shape=_cell_shape, params=_cell_params, call=_call_cell,
-               build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at.return_state))
+               build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at, at.return_state))
 
 
 def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
@@ -119,7 +129,7 @@ def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At)
     import keras
 
     mode = None if spec.merge_mode == "none" else spec.merge_mode
-    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer"),
+    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer", at),
                                       merge_mode=mode, name=name)
 
 
