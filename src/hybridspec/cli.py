@@ -20,6 +20,7 @@ import attrs
 from .blocks.base import show
 from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
+from .specs.documents import replacing
 
 PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli")
 
@@ -95,12 +96,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     model = build(spec)
     out = Path(args.output or f"{spec.name}.keras")
-    tmp = out.with_name(f".{out.stem}.tmp.keras")  # Keras insists on the .keras suffix
-    try:
+    with replacing(out, ".keras") as tmp:  # Keras insists on the .keras suffix
         model.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     print(f"wrote {out}: {model.count_params():,} params")
     _warn(args.file, report)
     return 0

@@ -54,16 +54,23 @@ def _loop(body: Any, elems: Any, init: tuple[Any, ...], steps: int, out_width: i
     return result[1].stack()
 
 
+def _lstm_update(z: Any, c: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The LSTM gates on the summed pre-activation ``z``: the new (h, (h, c))."""
+    import tensorflow as tf
+
+    i, f, g, o = tf.split(z, 4, axis=1)
+    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+    h = tf.sigmoid(o) * tf.tanh(c)
+    return h, (h, c)
+
+
 def _cell(cell: str, units: int, recurrent: Any, rec_bias: Any) -> Any:
     """The cell's step on a precomputed input pre-activation ``zx`` (bias included)."""
     import tensorflow as tf
 
     def lstm(zx: Any, states: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
         h, c = states
-        i, f, g, o = tf.split(zx + tf.matmul(h, recurrent), 4, axis=1)
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        h = tf.sigmoid(o) * tf.tanh(c)
-        return h, (h, c)
+        return _lstm_update(zx + tf.matmul(h, recurrent), c)
 
     def gru(zx: Any, states: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
         (h,) = states
@@ -82,11 +89,7 @@ def _gates_only(cell: str) -> Any:
     import tensorflow as tf
 
     def lstm(z: Any, states: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-        h, c = states
-        i, f, g, o = tf.split(z, 4, axis=1)
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        h = tf.sigmoid(o) * tf.tanh(c)
-        return h, (h, c)
+        return _lstm_update(z, states[1])
 
     def gru(z: Any, states: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
         (h,) = states

@@ -6,6 +6,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from ..specs.documents import replacing
+
 
 def _pyplot() -> Any:
     import matplotlib
@@ -14,6 +16,15 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(plt: Any, fig: Any, path: Path) -> Path:
+    """Lay out, write atomically and close a figure."""
+    fig.tight_layout()
+    with replacing(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _ok(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -60,10 +71,7 @@ def _throughput(doc: dict[str, Any], out: Path, axis: str, metric: str, ylabel: 
                  f"({doc['machine']['device']}, suite {doc['suite']['name']})")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return out / name
+    return _save(plt, fig, out / name)
 
 
 CELL_COLOR = {"lstm": "C0", "gru": "C1", "simple": "C2"}
@@ -84,10 +92,7 @@ def _bars(doc: dict[str, Any], out: Path, pick: Any, title: str, ylabel: str, na
     ax.set_xticks(list(xs), [label for label, _ in rows], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title(textwrap.fill(title, 70), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return out / name
+    return _save(plt, fig, out / name)
 
 
 def rnn_plots(doc: dict[str, Any], out: Path, stem: str) -> list[Path]:
@@ -147,10 +152,7 @@ def anatomy_plot(doc: dict[str, Any], out: Path, name: str) -> Path | None:
     ax.set_title("Where a recurrent layer's forward time goes (CPU)" if doc["machine"]["device"] == "cpu"
                  else "Where a recurrent layer's forward time goes")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.4, -0.18), ncol=2)
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return out / name
+    return _save(plt, fig, out / name)
 
 
 def scaling_plot(doc: dict[str, Any], out: Path, name: str = "overhead-check-scaling.png") -> Path:
@@ -171,7 +173,4 @@ def scaling_plot(doc: dict[str, Any], out: Path, name: str = "overhead-check-sca
     ax.set_title("hybridspec.check: time per node against spec size")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return out / name
+    return _save(plt, fig, out / name)

@@ -27,7 +27,7 @@ from ..specs import (
     Residual,
     TimeDistributed,
 )
-from ..specs.documents import write_atomic
+from ..specs.documents import replacing, write_atomic
 from .report import Report, Row
 from .static import check
 from .walk import Walk
@@ -186,12 +186,7 @@ def render(spec: ModelSpec, path: str | os.PathLike[str]) -> Path:
         fallback = path.with_suffix(".dot")
         write_atomic(fallback, text)
         return fallback
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with replacing(path) as tmp:
         subprocess.run([dot, f"-T{fmt}", "-o", str(tmp)], input=text.encode(), check=True,
                        capture_output=True)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path

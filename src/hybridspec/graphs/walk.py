@@ -12,20 +12,18 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 
 from ..specs import (
-    GRU,
-    LSTM,
     Block,
     Chain,
     Merge,
     ModelSpec,
     Parallel,
     Residual,
-    SimpleRNN,
     SpecError,
     TimeDistributed,
 )
 from ..specs.convert import default_of
 from ..specs.errors import join_path
+from ..specs.recurrent import Recurrent
 
 V = TypeVar("V")
 
@@ -123,7 +121,7 @@ class Walk(Generic[V]):
         owner = node.share or name
         block = spec.nodes[owner].block
         assert block is not None
-        if (node.initial_state or node.return_state) and not isinstance(block, LSTM | GRU | SimpleRNN):
+        if (node.initial_state or node.return_state) and not isinstance(block, Recurrent):
             key = "initial_state" if node.initial_state else "return_state"
             raise SpecError(f"nodes.{name}.{key}", "needs the node's block to be one lstm, gru or simple_rnn layer")
         self.it.sharing(name if node.share else None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from ..graphs import check
 from ..graphs.build import build
 from ..specs import ModelSpec, TrainSpec, dumps
+from ..specs.documents import replacing, write_atomic
 from ..specs.train import OptimizerSpec
 from .check import SPARSE, OutputPlan, plan
 from .data import Dataset, load_data, match
@@ -129,34 +129,10 @@ def callbacks(train: TrainSpec, out_dir: Path) -> list[Any]:
     return found
 
 
-def _publish(tmp: str, path: Path) -> None:
-    """Give a finished temporary file ordinary permissions and rename it to ``path``."""
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-def write_file(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        _publish(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_model(model: Any, path: Path) -> None:
     """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
-    os.close(fd)
-    try:
+    with replacing(path, ".keras") as tmp:
         model.save(tmp)
-        _publish(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def write_history(history: dict[str, list[float]], path: Path) -> None:
@@ -166,7 +142,7 @@ def write_history(history: dict[str, list[float]], path: Path) -> None:
     writer.writerow(["epoch", *keys])
     for epoch, row in enumerate(zip(*(history[k] for k in keys), strict=True), start=1):
         writer.writerow([epoch, *(f"{float(v):.6g}" for v in row)])
-    write_file(path, text.getvalue())
+    write_atomic(path, text.getvalue())
 
 
 def plot_history(history: dict[str, list[float]], path: Path, title: str) -> None:
@@ -188,7 +164,7 @@ def plot_history(history: dict[str, list[float]], path: Path, title: str) -> Non
     fig.suptitle(title)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
-    write_file(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def _arrays(spec: ModelSpec, arrays: dict[str, Any]) -> Any:
@@ -230,7 +206,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
     paths = {"model": out / f"{spec.name}.keras", "spec": out / f"{spec.name}.yaml",
              "history": out / "history.csv", "curve": out / "learning_curve.png"}
     save_model(model, paths["model"])
-    write_file(paths["spec"], dumps(spec))
+    write_atomic(paths["spec"], dumps(spec))
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
     write_history(history, paths["history"])
     plot_history(history, paths["curve"], f"{spec.name} on {dataset.name}")
