@@ -73,14 +73,20 @@ def no_params(spec: Any, ins: list[Sig]) -> tuple[int, int]:
     return 0, 0
 
 
+def no_lint(spec: Any) -> tuple[str, tuple[str, ...]]:
+    return "", ()
+
+
 @attrs.frozen
 class Impl:
-    """A block's static rule, parameter count and Keras builder (plus how to call the layer)."""
+    """A block's static rule, parameter count and Keras builder (plus how to call the layer),
+    and its lint: a kernel status for the report (e.g. cuDNN) and warnings."""
 
     shape: ShapeRule
     build: Builder
     params: ParamRule = no_params
     call: Callable[[Any, Any, list[Any], At], Any] = call_one
+    lint: Callable[[Any], tuple[str, tuple[str, ...]]] = no_lint
 
 
 IMPLS: dict[type[Block], Impl] = {}

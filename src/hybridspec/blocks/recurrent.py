@@ -47,6 +47,16 @@ def cudnn_status(spec: Recurrent) -> str:
     return "cudnn" if not blockers else "generic: " + ", ".join(name for name, _ in blockers)
 
 
+def cudnn_lint(spec: Recurrent | Bidirectional) -> tuple[str, tuple[str, ...]]:
+    """The report's cuDNN status and, off the fast path, a warning naming the fixes."""
+    layer = spec.layer if isinstance(spec, Bidirectional) else spec
+    status = cudnn_status(layer)
+    if not status.startswith("generic"):
+        return status, ()
+    fixes = "; ".join(fix for _, fix in cudnn_blockers(layer))
+    return status, (f"falls off the cuDNN fast path on GPUs: {fixes}",)
+
+
 def _cell_shape(spec: Recurrent, ins: list[Sig], at: At) -> Sig | list[Sig]:
     x = at.one(ins)
     at.rank(x, 3, what="(batch, time, features)")
@@ -109,7 +119,7 @@ def _call_cell(spec: Recurrent, layer: Any, xs: list[Any], at: At) -> Any:
 
 
 for _cls in (LSTM, GRU, SimpleRNN):
-    implements(_cls, shape=_cell_shape, params=_cell_params, call=_call_cell,
+    implements(_cls, shape=_cell_shape, params=_cell_params, call=_call_cell, lint=cudnn_lint,
                build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at, at.return_state))
 
 
@@ -133,5 +143,5 @@ def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At)
                                       merge_mode=mode, name=name)
 
 
-implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build,
+implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint,
            params=lambda s, ins: (2 * _cell_params(s.layer, ins)[0], 0))

@@ -7,9 +7,7 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
-from ..blocks.recurrent import cudnn_blockers, cudnn_status
-from ..specs import Bidirectional, Block, InputSpec, ModelSpec, SpecError, TimeDistributed
-from ..specs.recurrent import Recurrent
+from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from .report import Report, Row
 from .walk import Walk
 
@@ -53,7 +51,7 @@ class StaticInterpreter:
         if self.totals:
             self.totals[-1][0] += trainable
             self.totals[-1][1] += frozen
-        cudnn, warnings = _cudnn(spec)
+        cudnn, warnings = impl.lint(spec)
         self.rows[path] = Row(path, spec.KIND, tuple(s.shape for s in outs), outs[0].dtype,
                               outs[0].masked, trainable, frozen, True, cudnn, warnings)
         return outs
@@ -74,15 +72,6 @@ class StaticInterpreter:
             self.rows[path] = Row(path, f"share of {spec.KIND}" if shared else spec.KIND,
                                   tuple(s.shape for s in outs), outs[0].dtype, outs[0].masked,
                                   0 if shared else trainable, 0 if shared else frozen, leaf=False)
-
-
-def _cudnn(spec: Block) -> tuple[str, tuple[str, ...]]:
-    layer = spec.layer if isinstance(spec, Bidirectional) else spec
-    if not isinstance(layer, Recurrent):
-        return "", ()
-    blockers = cudnn_blockers(layer) if cudnn_status(layer) != "n/a" else []
-    warning = ("falls off the cuDNN fast path on GPUs: " + "; ".join(f for _, f in blockers),)
-    return cudnn_status(layer), warning if blockers else ()
 
 
 def check(spec: ModelSpec) -> Report:
