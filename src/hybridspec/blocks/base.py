@@ -6,7 +6,7 @@ unknown), a dtype, whether a Keras mask rides along, and the path that produced 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -80,13 +80,17 @@ def no_lint(spec: Any) -> tuple[str, tuple[str, ...]]:
 @attrs.frozen
 class Impl:
     """A block's static rule, parameter count and Keras builder (plus how to call the layer),
-    and its lint: a kernel status for the report (e.g. cuDNN) and warnings."""
+    its lint: a kernel status for the report (e.g. cuDNN) and warnings, and its Keras coverage:
+    the ``keras.layers`` class names it builds (``keras``) and the Keras argument names that
+    differ from our field names (``keras_args``: ``{"output_dim": "dim"}``)."""
 
     shape: ShapeRule
     build: Builder
     params: ParamRule = no_params
     call: Callable[[Any, Any, list[Any], At], Any] = call_one
     lint: Callable[[Any], tuple[str, tuple[str, ...]]] = no_lint
+    keras: tuple[str, ...] = ()
+    keras_args: Mapping[str, str] = attrs.field(factory=dict)
 
 
 IMPLS: dict[type[Block], Impl] = {}

@@ -21,20 +21,43 @@ class Block:
 
     KIND: ClassVar[str] = ""
     SHORT: ClassVar[str | None] = None
+    POSITIONAL: ClassVar[tuple[str, ...]] = ()
 
 
-def block(kind: str, short: str | None = None) -> Callable[[B], B]:
-    """Register a Block subclass under ``kind``."""
+def block(kind: str, short: str | None = None, positional: tuple[str, ...] = ()) -> Callable[[B], B]:
+    """Register a Block subclass under ``kind``. ``positional`` names the fields that may be
+    given positionally in Python, in Keras's order (``Dense(10, activation="relu")``)."""
 
     def register(cls: B) -> B:
         if kind in KINDS:
             raise ValueError(f"block kind {kind!r} is already registered")
         cls.KIND = kind  # type: ignore[attr-defined]
         cls.SHORT = short  # type: ignore[attr-defined]
+        cls.POSITIONAL = positional  # type: ignore[attr-defined]
+        if positional:
+            _accept_positional(cls, positional)
         KINDS[kind] = cls  # type: ignore[assignment]
         return cls
 
     return register
+
+
+def _accept_positional(cls: type, names: tuple[str, ...]) -> None:
+    """Wrap attrs's keyword-only ``__init__`` so the leading ``names`` may be positional."""
+    init = cls.__init__  # type: ignore[misc]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes at most {len(names)} positional arguments "
+                            f"({', '.join(names)}), got {len(args)}")
+        for name, value in zip(names, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+            kwargs[name] = value
+        init(self, **kwargs)
+
+    __init__.__doc__ = init.__doc__
+    cls.__init__ = __init__  # type: ignore[misc]
 
 
 def fail(field_name: str, message: str) -> None:

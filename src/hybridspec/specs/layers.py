@@ -25,7 +25,7 @@ from .rules import (
 PADDING = OneOf("valid", "same")
 
 
-@block("dense", short="units")
+@block("dense", short="units", positional=("units", "activation"))
 @attrs.frozen(kw_only=True)
 class Dense(WeightOptions):
     """A fully connected layer over the last axis."""
