@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-thorough demo bench lint docs clean
+.PHONY: setup test test-slow test-thorough demo bench lint docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,7 +21,10 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 test: lint
-	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m slow
 
 test-thorough: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q tests/test_*properties*.py
