@@ -83,7 +83,7 @@ NODE_KEYS = ("return_state", "initial_state", "share")
 
 def key_hint(cls: type, key: str) -> str:
     """Why ``key`` is not a key of ``cls``, in Keras's terms where that helps."""
-    keys = doc_keys(cls)
+    keys, kind = doc_keys(cls), getattr(cls, "KIND", "")
     if _is_block_type(cls):
         from ..coverage import arg_hint
 
@@ -91,11 +91,11 @@ def key_hint(cls: type, key: str) -> str:
             return hint
         if key in NODE_KEYS:
             return (f" {key} is set on the graph node, not on the layer: nodes: {{NAME: "
-                    f"{{from: ..., block: {{{cls.KIND}: ...}}, {key}: ...}}}}.")
+                    f"{{from: ..., block: {{{kind}: ...}}, {key}: ...}}}}.")
         for inner in _wrapped_block_fields(cls):
             if key in doc_keys(inner):
                 return (f" {key} is a field of the wrapped layer: move it inside, e.g. "
-                        f"{cls.KIND}: {{lstm: {{units: 64, {key}: ...}}}}.")
+                        f"{kind}: {{lstm: {{units: 64, {key}: ...}}}}.")
     return closest(key, keys) or f" Valid keys: {', '.join(keys) or 'none'}."
 
 
