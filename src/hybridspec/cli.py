@@ -22,7 +22,8 @@ from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
 from .specs.documents import replacing
 
-PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli")
+PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli",
+           "hybridspec.export")
 
 
 def _error(exc: Exception) -> dict[str, str]:
