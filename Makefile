@@ -23,7 +23,11 @@ lint: $(STAMP)
 test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not slow"
 
-test-slow: $(STAMP)
+$(VENV)/.backends: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,backends]'
+	touch $@
+
+test-slow: $(VENV)/.backends
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m slow || test $$? -eq 5  # 5: none collected
 
 test-thorough: $(STAMP)

@@ -39,7 +39,9 @@ def main() -> None:
         result = train(demo_spec(), "digits", tmp, epochs=args.epochs, verbose=0, log=lambda _: None)
         model, test = result["model"], result["dataset"].test
         x, y = next(iter(test.x.values())), next(iter(test.y.values()))
-        keras_accuracy = float(np.mean(model.predict(x, verbose=0).argmax(-1) == y.reshape(-1)))
+        predicted = model.predict(x, verbose=0)
+        predicted = next(iter(predicted.values())) if isinstance(predicted, dict) else predicted
+        keras_accuracy = float(np.mean(predicted.argmax(-1) == y.reshape(-1)))
         print(f"Demo model ({model.count_params():,} params), digits test split ({len(x)} images); "
               f"Keras accuracy {keras_accuracy:.4f}\n")
         print("| format | quantization | size (KiB) | test accuracy | change |\n|---|---|---:|---:|---:|")

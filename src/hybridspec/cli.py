@@ -93,6 +93,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     spec, report = _checked(args.file)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .backends import use
+
+    use(args.backend)
     from .graphs.build import build
 
     model = build(spec)
@@ -191,6 +194,8 @@ def make_parser() -> argparse.ArgumentParser:
                  cmd_build)
     p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
     p.add_argument("-o", "--output", type=_keras_file, help="the .keras file (default: NAME.keras)")
+    p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                   help="the Keras backend to build on (default: KERAS_BACKEND or tensorflow)")
 
     p = _command(sub, "plot", "draw a document as a graph (.svg, .png, .pdf or .dot)",
                  "  hybridspec plot examples/inception_resnet_cifar.yaml -o inception.svg\n"

@@ -47,17 +47,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                              "multi-worker (hosts given by TF_CONFIG); see docs/distributed.md")
     parser.add_argument("--cpu-devices", type=positive, metavar="N",
                         help="split the CPU into N logical devices (mirrored without GPUs)")
+    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                        help="the Keras backend to train on (default: KERAS_BACKEND or tensorflow)")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Train; 0 on success, 1 when the data does not fit the spec (SpecErrors propagate)."""
+    from ..backends import use
     from ..specs import load
     from .data import DataError
     from .run import train
 
     spec = load(args.file)
+    use(args.backend)
     strategy = None
     if args.strategy:
         from .distribute import strategy_of
