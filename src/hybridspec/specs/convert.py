@@ -160,9 +160,9 @@ def structure_block(value: Any, cls: type = Block) -> Block:
 
 
 def unstructure_block(spec: Block) -> Any:
-    """The shortest document form of a block."""
-    if isinstance(spec, Unbound):
-        return spec.to_data()
+    """The shortest document form of a block (``to_data()`` where the block defines it)."""
+    if callable(getattr(spec, "to_data", None)):
+        return spec.to_data()  # type: ignore[attr-defined]
     if isinstance(spec, Chain):
         return [unstructure_block(b) for b in spec.blocks]
     body = unstructure_body(spec)
@@ -206,6 +206,8 @@ def concrete(a: attrs.Attribute) -> bool:
 def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
     """The path of ``spec``'s field ``a`` when ``spec``'s fields are at ``base``: a block
     written in its short form (only SHORT set) has no key for the field."""
+    if a.metadata.get("inline"):
+        return base
     if isinstance(spec, Block) and spec.SHORT == a.name and all(
             b.name == a.name or getattr(spec, b.name) == default_of(b) for b in attrs.fields(type(spec))):
         return base
@@ -215,6 +217,8 @@ def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, Unbound | str):
         return unbound_data(value)
+    if callable(getattr(value, "to_data", None)):
+        return value.to_data()
     if isinstance(value, Block):
         return unstructure_block(value)
     if isinstance(value, tuple):

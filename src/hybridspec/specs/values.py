@@ -168,6 +168,19 @@ def ensure_bound(spec: Any) -> None:
                         "parameters, a trial binds search nodes)")
 
 
+def culprit(found: list[tuple[str, Unbound]], path: str) -> str | None:
+    """The parameter found at ``path`` or nearest above it, else one in the same spec: the
+    one to blame for an error at ``path`` after binding."""
+    def within(p: str, prefix: str) -> bool:
+        return p == prefix or p.startswith((prefix + ".", prefix + "["))
+    params = [(p, u.name) for p, u in found if isinstance(u, Param)]
+    for p, name in params:
+        if within(path, p):
+            return name
+    parent = re.split(r"\.(?=[^.]*$)", path)[0]
+    return next((name for p, name in params if within(p, parent)), None)
+
+
 def _bind(value: Any, path: str, lookup: Lookup, scope: frozenset[str], in_block: bool) -> Any:
     if isinstance(value, Unbound):
         if isinstance(value, Param) and value.name in scope:
