@@ -87,10 +87,10 @@ EXAMPLES: dict[str, Any] = {
     "EarlyStoppingSpec": train.EarlyStoppingSpec(monitor="val_accuracy", patience=3),
     "ReduceOnPlateauSpec": train.ReduceOnPlateauSpec(factor=0.2, patience=3),
     "repeat": hs.Repeat(for_={"filters": (32, 64, 128)}, block=hs.Chain(blocks=(
-        hs.Conv(filters=hs.Param("filters"), kernel_size=3, padding="same"), hs.Pool()))),
+        hs.Conv(filters=hs.param("filters"), kernel_size=3, padding="same"), hs.Pool()))),
     "Definition": hs.Definition(
         params={"filters": hs.ParamSpec("int"), "kernel": hs.ParamSpec("int", 3)},
-        block=hs.Residual(body=hs.Conv(filters=hs.Param("filters"), kernel_size=hs.Param("kernel"),
+        block=hs.Residual(body=hs.Conv(filters=hs.param("filters"), kernel_size=hs.param("kernel"),
                                        padding="same")),
         doc="a residual convolution"),
     "ParamSpec": hs.ParamSpec("str", "relu"),

@@ -54,6 +54,7 @@ from .schema import json_schema as json_schema
 from .train import TrainSpec as TrainSpec
 from .values import Param as Param
 from .values import Unbound as Unbound
+from .values import param as param
 
 __all__ = [
     "KINDS",
@@ -104,6 +105,7 @@ __all__ = [
     "TrainSpec",
     "Param",
     "Unbound",
+    "param",
     "Definition",
     "ParamSpec",
     "Use",

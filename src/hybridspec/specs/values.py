@@ -70,6 +70,11 @@ class Param(Unbound):
         return f"${self.name}"
 
 
+def param(name: str) -> Any:
+    """``Param(name)``, typed as Any so that type checkers let it stand in any field."""
+    return Param(name)
+
+
 def _parse_param(data: Any) -> Unbound | None:
     match = PARAM.fullmatch(data) if isinstance(data, str) else None
     return Param(match[1]) if match else None
