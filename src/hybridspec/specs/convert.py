@@ -38,6 +38,8 @@ converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
 KIND_HOOKS: list[Callable[[str], Callable[[Any], Block] | None]] = []
 """Functions ``kind -> structure(body) | None`` consulted for a kind not in KINDS."""
+KIND_NAMES: list[Callable[[], list[str]]] = []
+"""Functions giving the names KIND_HOOKS know now (for "did you mean" hints)."""
 
 
 def doc_keys(cls: type) -> list[str]:
@@ -155,7 +157,8 @@ def structure_block(value: Any, cls: type = Block) -> Block:
     if extra is not None:
         return _guarded(extra, body, kind)
     if kind not in KINDS:
-        raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), list(KINDS))}")
+        known = [*KINDS, *(n for names in KIND_NAMES for n in names())]
+        raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), known)}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
 
 

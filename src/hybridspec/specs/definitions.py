@@ -38,8 +38,10 @@ def _type_ok(type_: str) -> bool:
 
 
 class TypeName(Rule):
-    describe = "a parameter type: int, float, bool, str, block, or list[<type>]"
-    schema = {"type": "string", "pattern": r"^(list\[)*(int|float|bool|str|block)\]*$"}
+    """A parameter type; documents write a list type ``[int]`` (``list[int]`` here)."""
+
+    describe = "a parameter type: int, float, bool, str, block, or [<type>] for a list"
+    schema = {"$ref": "#/$defs/ParamType"}
 
     def problem(self, value: Any) -> tuple[str, str] | None:
         return None if isinstance(value, str) and _type_ok(value) else self.bad(value)
@@ -57,6 +59,22 @@ class IncludePath(Rule):
         if ".." in Path(value).parts:
             return "", f"must not leave the document's folder (no '..'), got {value!r}"
         return None
+
+
+TYPE_SCHEMA = {"anyOf": [{"enum": list(SCALARS)},
+                         {"type": "array", "items": {"$ref": "#/$defs/ParamType"}, "minItems": 1, "maxItems": 1}]}
+
+
+def type_data(type_: str) -> Any:
+    """A type as documents write it: ``list[int]`` is ``[int]``."""
+    return [type_data(type_[5:-1])] if type_.startswith("list[") else type_
+
+
+def type_from_data(data: Any) -> Any:
+    if isinstance(data, list) and len(data) == 1:
+        inner = type_from_data(data[0])
+        return f"list[{inner}]" if isinstance(inner, str) else data
+    return data
 
 
 def type_problem(type_: str, value: Any) -> str | None:
@@ -97,7 +115,7 @@ class ParamSpec:
     """A parameter of a definition: its type and, if it may be left out, its default.
     Written ``filters: int`` or ``kernel: {type: int, default: 3}``."""
 
-    type: str = field(TypeName(), doc="int, float, bool, str, block or list[<type>]")
+    type: str = field(TypeName(), doc="int, float, bool, str, block, or [<type>] for a list")
     default: Any = attrs.field(default=REQUIRED, converter=_tuples,
                                metadata={"rule": Rule(), "doc": "value when the use leaves it out"})
 
@@ -116,11 +134,13 @@ class ParamSpec:
     def to_data(self) -> Any:
         from .convert import _plain
 
-        return self.type if self.required else {"type": self.type, "default": _plain(self.default)}
+        type_ = type_data(self.type)
+        return type_ if self.required else {"type": type_, "default": _plain(self.default)}
 
 
 PARAM_SPEC = Instance(ParamSpec, "a type such as int, or {type: int, default: 3}",
                       lambda: {"anyOf": [TypeName.schema, {"$ref": "#/$defs/ParamSpec"}]})
+"""A parameter: its type alone, or a mapping of type and default."""
 
 
 @attrs.frozen(kw_only=True)

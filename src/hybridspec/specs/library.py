@@ -18,8 +18,15 @@ from typing import Any
 import attrs
 
 from .base import Block
-from .convert import KIND_HOOKS, _guarded, _structure_attrs, converter
-from .definitions import Definition, IncludePath, ParamSpec, structure_use, structure_value
+from .convert import KIND_HOOKS, KIND_NAMES, _guarded, _structure_attrs, converter
+from .definitions import (
+    Definition,
+    IncludePath,
+    ParamSpec,
+    structure_use,
+    structure_value,
+    type_from_data,
+)
 from .errors import SpecError, join_path
 
 MAX_DEPTH = 8
@@ -84,13 +91,13 @@ def _structure_definition(data: Any, _: Any = None) -> Definition:
 
 
 def _structure_param(data: Any, _: Any = None) -> ParamSpec:
-    if isinstance(data, str):
-        return _guarded(lambda t: ParamSpec(t), data, "")  # type: ignore[no-any-return]
+    if isinstance(data, str | list):
+        return _guarded(lambda t: ParamSpec(type_from_data(t)), data, "")  # type: ignore[no-any-return]
     if not isinstance(data, Mapping) or set(data) - {"type", "default"} or "type" not in data:
         raise SpecError("", f"a parameter is a type such as int, or {{type: int, default: 3}}; got {data!r}")
     from .definitions import TypeName
 
-    type_ = data["type"]
+    type_ = type_from_data(data["type"])
     found = TypeName().problem(type_)
     if found is not None:
         raise SpecError("type", found[1])
@@ -205,7 +212,13 @@ def library(path: str | Path) -> dict[str, Definition]:
         return {name: _definition(e) for name, e in scope.entries.items()}
 
 
+def _names() -> list[str]:
+    scope = _CURRENT.get()
+    return list(scope.entries) if scope else []
+
+
 KIND_HOOKS.append(_use_hook)
+KIND_NAMES.append(_names)
 converter.register_structure_hook(Definition, _structure_definition)
 converter.register_structure_hook(ParamSpec, _structure_param)
 converter.register_structure_hook_func(lambda t: t == dict[str, Definition], _own_definitions)
