@@ -104,19 +104,20 @@ def to_data(value: Any) -> Any:
 
 
 def holds_unbound(value: Any) -> bool:
-    """Whether a spec has an unbound value in a field, or directly inside a field's list or
-    mapping (what its cross-field checks would read)."""
-    if attrs.has(type(value)) and not isinstance(value, Unbound):
-        return any(_shallow(getattr(value, a.name)) for a in attrs.fields(type(value)))
-    return _shallow(value)
-
-
-def _shallow(value: Any) -> bool:
-    if isinstance(value, tuple):
-        return any(isinstance(v, Unbound) for v in value)
-    if isinstance(value, dict):
-        return any(isinstance(v, Unbound) for v in value.values())
-    return isinstance(value, Unbound)
+    """Whether a spec holds an unbound value anywhere (a cross-field check may read a nested
+    field, as bidirectional reads its layer's go_backwards); definitions are not entered."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Unbound):
+            return True
+        if isinstance(item, tuple):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif attrs.has(type(item)) and not getattr(item, "OPAQUE", False):
+            todo.extend(getattr(item, a.name) for a in attrs.fields(type(item)))
+    return False
 
 
 def tolerant(cls: type) -> type:
