@@ -1,8 +1,10 @@
 """Definitions, repeat and include: loading, errors at the use site, round trip, the walk."""
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import hybridspec as hs
 from hybridspec.graphs.plot import to_dot
@@ -212,3 +214,24 @@ def test_include_cannot_escape_through_a_link(tmp_path):
     (tmp_path / "doc" / "lib.yaml").symlink_to(outside / "lib.yaml")
     assert "leaves the document's folder" in error("include: [lib.yaml]\n" + HEAD + "body: flatten\n",
                                                    tmp_path / "doc").message
+
+
+def test_document_schema_knows_the_definitions(tmp_path, capsys):
+    from jsonschema import Draft202012Validator
+
+    from hybridspec.cli import main
+    from hybridspec.specs.defschema import document_schema
+
+    write(tmp_path, {"blocks/common.yaml": LIBRARY,
+                     "model.yaml": "include: [blocks/common.yaml]\n" + DOC + "  - double: {units: 2}\n"})
+    schema = document_schema(tmp_path / "model.yaml")
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    data = yaml.safe_load((tmp_path / "model.yaml").read_text())
+    validator.validate(data)
+    validator.validate(yaml.safe_load(hs.dumps(hs.load(tmp_path / "model.yaml"))))
+    data["body"][0]["res_block"]["filterz"] = 3
+    assert not validator.is_valid(data)
+    assert not Draft202012Validator(hs.json_schema()).is_valid(yaml.safe_load(DOC))  # res_block is unknown there
+    assert main(["schema", str(tmp_path / "model.yaml")]) == 0
+    assert json.loads(capsys.readouterr().out) == schema

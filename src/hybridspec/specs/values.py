@@ -15,6 +15,7 @@ bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) 
   returns the unbound value itself to leave it); the spec is rebuilt and re-validated, and a
   bound value that breaks a rule is a SpecError naming the path.
 - ``ensure_bound(spec)``: the hook ``check`` calls first; it refuses unbound values.
+- ``SCHEMAS``: the JSON Schema of each form; the document schema accepts them in every field.
 
 A literal string starting with ``$`` is written ``$$...`` so it never reads as a parameter.
 """
@@ -81,6 +82,9 @@ def _parse_param(data: Any) -> Unbound | None:
 
 
 PARSERS: list[Callable[[Any], Unbound | None]] = [_parse_param]
+SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$", "description": "$name: a parameter"}]
+"""The JSON Schema of each unbound form (a module adding a parser adds its schema)."""
 
 
 def parse(data: Any) -> Any:
@@ -105,18 +109,22 @@ def to_data(value: Any) -> Any:
 
 def holds_unbound(value: Any) -> bool:
     """Whether a spec holds an unbound value anywhere (a cross-field check may read a nested
-    field, as bidirectional reads its layer's go_backwards); definitions are not entered."""
-    todo = [value]
+    field, as bidirectional reads its layer's go_backwards), not counting the parameters a
+    scope inside binds (a repeat's ``for``); definitions are not entered."""
+    todo: list[tuple[Any, frozenset[str]]] = [(value, frozenset())]
     while todo:
-        item = todo.pop()
+        item, bound = todo.pop()
         if isinstance(item, Unbound):
-            return True
-        if isinstance(item, tuple):
-            todo.extend(item)
+            if not (isinstance(item, Param) and item.name in bound):
+                return True
+        elif isinstance(item, tuple):
+            todo.extend((v, bound) for v in item)
         elif isinstance(item, dict):
-            todo.extend(item.values())
+            todo.extend((v, bound) for v in item.values())
         elif attrs.has(type(item)) and not getattr(item, "OPAQUE", False):
-            todo.extend(getattr(item, a.name) for a in attrs.fields(type(item)))
+            scope = getattr(item, "scope", None)
+            todo.extend((getattr(item, a.name), bound | scope(a.name) if callable(scope) else bound)
+                        for a in attrs.fields(type(item)))
     return False
 
 
