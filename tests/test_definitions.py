@@ -5,11 +5,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 import hybridspec as hs
 from hybridspec.graphs.plot import to_dot
 from hybridspec.specs import values
 from hybridspec.specs.library import library
+from hybridspec.testing import trees
+from hybridspec.testing.definitions import models_with_definitions
 
 HEAD = "name: m\ninputs: {x: {shape: [16, 16, 3]}}\n"
 DEFINE = """define:
@@ -235,3 +239,29 @@ def test_document_schema_knows_the_definitions(tmp_path, capsys):
     assert not Draft202012Validator(hs.json_schema()).is_valid(yaml.safe_load(DOC))  # res_block is unknown there
     assert main(["schema", str(tmp_path / "model.yaml")]) == 0
     assert json.loads(capsys.readouterr().out) == schema
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(data=st.data())
+def test_a_tree_rewritten_with_definitions_checks_the_same(data):
+    """Definitions and one-copy repeats expand to the very layers they were made from."""
+    spec = data.draw(trees.models(), label="tree")
+    rewritten = data.draw(models_with_definitions(models=st.just(spec)), label="rewritten")
+    note(hs.dumps(rewritten))
+    before, after = hs.check(spec), hs.check(rewritten)
+    assert (after.params, after.trainable, after.outputs) == (before.params, before.trainable, before.outputs)
+    leaves = [(r.kind, r.shapes, r.params) for r in before.rows if r.leaf]
+    assert [(r.kind, r.shapes, r.params) for r in after.rows if r.leaf] == leaves
+
+
+@settings(max_examples=5)
+@given(data=st.data())
+def test_a_rewritten_tree_builds_the_same_keras_layers(data):
+    import keras
+
+    spec = data.draw(trees.models(), label="tree")
+    rewritten = data.draw(models_with_definitions(models=st.just(spec)), label="rewritten")
+    keras.backend.clear_session()
+    before, after = hs.build(spec), hs.build(rewritten)
+    assert [type(x).__name__ for x in after.layers] == [type(x).__name__ for x in before.layers]
+    assert after.count_params() == before.count_params() == hs.check(rewritten).params
