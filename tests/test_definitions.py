@@ -151,7 +151,7 @@ def test_python_api(spec):
     assert hs.loads(hs.dumps(model)) == model
     assert hs.check(model).params == (4 * 8 + 8) + (8 * 3 + 3) + (3 * 3 + 3)
     with pytest.raises(hs.SpecError, match="wide is used but not defined"):
-        hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(4,))}, body=hs.use(res, "wide", units=8))
+        hs.dumps(hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(4,))}, body=hs.use(res, "wide", units=8)))
     with pytest.raises(hs.SpecError, match="does not fit wide's block.dense.units"):
         hs.use(res, "wide", units=-1)
 
