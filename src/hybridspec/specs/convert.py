@@ -206,9 +206,14 @@ def concrete(a: attrs.Attribute) -> bool:
     return a.type in KINDS.values() or a.type in {c.__name__ for c in KINDS.values()}
 
 
-@cache
+_CONCRETE: dict[tuple[type, str], bool] = {}
+
+
 def _concrete_field(cls: type, name: str) -> bool:
-    return concrete(attrs.fields_dict(cls)[name])
+    key = (cls, name)
+    if key not in _CONCRETE:
+        _CONCRETE[key] = concrete(attrs.fields_dict(cls)[name])
+    return _CONCRETE[key]
 
 
 def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
