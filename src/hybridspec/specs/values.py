@@ -2,8 +2,9 @@
 
 ``Unbound`` is the one representation of "a value bound later". A field holding one is
 accepted by its Rule when ``problem_under(rule)`` says so (every ``Rule.problem`` delegates
-to it), a spec holding one skips its cross-field checks (``__attrs_post_init__``) until it is
-bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) == s``.
+to it), a cross-field check (``__attrs_post_init__``) that fails on a spec holding one waits
+until the spec is bound (``tolerant``), and the document writes it back with ``to_data()``,
+so ``loads(dumps(s)) == s``.
 
 - ``PARSERS``: functions ``data -> Unbound | None``, tried first wherever the converter
   structures a field value or a block (so ``$body`` may stand for a whole sub-block). A
@@ -17,7 +18,10 @@ bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) 
 - ``ensure_bound(spec)``: the hook ``check`` calls first; it refuses unbound values.
 - ``SCHEMAS``: the JSON Schema of each form; the document schema accepts them in every field.
 
-A literal string starting with ``$`` is written ``$$...`` so it never reads as a parameter.
+Specs steer the traversal: an ``Opaque`` class (a definition) is not entered, a field with
+metadata ``bound: False`` is skipped, ``inline: True`` adds no key to paths (a use's
+arguments), and a ``scope(field) -> names`` method binds parameters inside that field (a
+repeat's ``for``). A literal string starting with ``$`` is written ``$$...``.
 """
 
 from __future__ import annotations
