@@ -8,6 +8,7 @@ import attrs
 
 from .base import Block, _accept_positional
 from .compose import BLOCK
+from .definitions import Definition, IncludePath
 from .errors import SpecError
 from .rules import (
     POSITIVE,
@@ -107,6 +108,11 @@ class ModelSpec:
     train: TrainSpec | None = field(
         Maybe(Instance(TrainSpec, "a train section", lambda: {"$ref": "#/$defs/TrainSpec"})),
         None, "how to train the model (optimizer, losses, metrics, callbacks)")
+    include: tuple[str, ...] = field(TupleOf(IncludePath()), (),
+                                     "local documents whose definitions this one uses")
+    define: dict[str, Definition] = field(
+        MapOf(Instance(Definition, "a definition {params, block}")), attrs.Factory(dict),
+        "new block kinds: typed parameters and the block they stand for")
 
     def __attrs_post_init__(self) -> None:
         if (self.body is None) == (not self.nodes):
