@@ -3,10 +3,13 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import hybridspec as hs
 from hybridspec.cli import main
 from hybridspec.graphs.diff import diff
+
+ROOT = Path(__file__).parents[1]
 
 A = """
 name: speech
@@ -59,3 +62,12 @@ def test_diff_never_imports_tensorflow(tmp_path):
             "heavy = [m for m in ('tensorflow', 'keras', 'numpy', 'sklearn') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], check=True)
+
+
+def test_a_change_inside_a_definition_shows_at_every_use():
+    text = (ROOT / "examples" / "resnet_stages.yaml").read_text()
+    changed = text.replace("kernel_size: 3, strides: $strides", "kernel_size: 5, strides: $strides")
+    result = diff(hs.loads(text), hs.loads(changed))
+    kernels = [c for c in result.changes if "kernel_size" in c.fields]
+    assert len(kernels) == 5 and all(c.fields["kernel_size"] == (3, 5) for c in kernels)
+    assert len({c.path.split(".res_block")[0] for c in kernels}) == 5  # one per repeat copy
