@@ -128,8 +128,11 @@ def run_artifact(path: str | os.PathLike[str], format: str, inputs: list[Any]) -
         import tensorflow as tf
 
         loaded = tf.saved_model.load(path)
-        out = loaded.serve(*inputs)
-        return [o.numpy() for o in (out if isinstance(out, list | tuple) else [out])]
+        (signature, *_), _ = loaded.serve.structured_input_signature
+        named = isinstance(signature, dict)  # a graph model's inputs by name
+        out = loaded.serve(dict(zip(signature, inputs, strict=True))) if named else loaded.serve(*inputs)
+        outs = list(out.values()) if isinstance(out, dict) else out if isinstance(out, list | tuple) else [out]
+        return [o.numpy() for o in outs]
     if format == "litert":
         from ai_edge_litert.interpreter import Interpreter
 
