@@ -8,6 +8,10 @@ from .compose import Chain as Chain
 from .compose import Parallel as Parallel
 from .compose import Residual as Residual
 from .compose import TimeDistributed as TimeDistributed
+from .convolutional import ConvLSTM as ConvLSTM
+from .convolutional import ConvTranspose as ConvTranspose
+from .convolutional import Cropping as Cropping
+from .convolutional import DepthwiseConv as DepthwiseConv
 from .documents import dump as dump
 from .documents import dumps as dumps
 from .documents import load as load
@@ -94,4 +98,8 @@ __all__ = [
     "Backbone",
     "ConvStack",
     "TrainSpec",
+    "ConvLSTM",
+    "ConvTranspose",
+    "Cropping",
+    "DepthwiseConv",
 ]

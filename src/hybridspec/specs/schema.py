@@ -16,7 +16,7 @@ import attrs
 
 from .base import KINDS, Block
 from .model import ModelSpec
-from .recurrent import Recurrent
+from .recurrent import RecurrentLayer
 from .rules import Either, Instance, MapOf, Maybe, Rule, TupleOf, doc_name
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -27,7 +27,7 @@ def json_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {
         "Block": _block_schema(KINDS, chains=True),
         "RecurrentLayer": _block_schema(
-            {k: c for k, c in KINDS.items() if issubclass(c, Recurrent)}, chains=False),
+            {k: c for k, c in KINDS.items() if issubclass(c, RecurrentLayer)}, chains=False),
     }
     for cls in KINDS.values():
         defs[cls.__name__] = _body_schema(cls)
