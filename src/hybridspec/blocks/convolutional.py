@@ -121,11 +121,11 @@ def _per_side(field: str, sign: int, prefix: str) -> dict[str, Callable[..., Any
 
     def shape(spec: Any, ins: list[Sig], at: At) -> Sig:
         x = at.one(ins)
-        rank = spatial_rank(spec, x, at)
         value = getattr(spec, field)
-        if isinstance(value, tuple) and len(value) != rank:
-            hint = f"; for a 1D input write [{list(value)}] for [before, after]" if rank == 1 and len(value) == 2 else ""
-            raise at.fail(f"{field} has {len(value)} entries for {rank} spatial axes{hint}", x)
+        if x.rank == 3 and isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value):
+            raise at.fail(f"{field} has 2 entries for 1 spatial axis; for a 1D input write "
+                          f"[{list(value)}] for [before, after]", x)
+        rank = spatial_rank(spec, x, at)
         out = []
         for axis, (n, (before, after)) in enumerate(zip(x.shape[1:-1], sides(value, rank), strict=True)):
             length = None if n is None else n + sign * (before + after)
