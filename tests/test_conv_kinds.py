@@ -42,11 +42,13 @@ def test_transpose_length_is_keras_formula(n, k, s, padding, op):
     block = hs.ConvTranspose(filters=2, kernel_size=k, strides=s, padding=padding, output_padding=op)
     layer = L.Conv1DTranspose(2, k, strides=s, padding=padding, output_padding=op)
     expected = tuple(layer.compute_output_shape((None, n, 3)))
-    if expected[1] < 1:
-        with pytest.raises(hs.SpecError, match="spatial axis 1 would have length"):
+    try:  # Keras's shape formula can give lengths TensorFlow then refuses to compute
+        ran = tuple(layer(np.zeros((1, n, 3), "float32")).shape)
+    except Exception:  # noqa: BLE001
+        with pytest.raises(hs.SpecError, match="spatial axis 1: with same padding"):
             hs.check(model(block, (n, 3)))
     else:
-        assert hs.check(model(block, (n, 3))).outputs["m"] == expected
+        assert hs.check(model(block, (n, 3))).outputs["m"] == expected == (None, *ran[1:])
 
 
 @pytest.mark.parametrize("k,d", [(3, 2), (2, 3), ((3, 1), (2, 1))])

@@ -46,11 +46,11 @@ def _transpose_shape(spec: ConvTranspose, ins: list[Sig], at: At) -> Sig:
                                                 per_axis(spec.dilation, rank), strict=True)):
         if op is not None and op >= s:
             raise at.fail(f"output_padding {op} of spatial axis {axis + 1} must be below its stride {s}", x)
-        length = transpose_out(n, k, s, spec.padding, op, d)
-        if length is not None and length < 1:
-            raise at.fail(f"spatial axis {axis + 1} would have length {length}; use a larger kernel, "
-                          "strides or output_padding", x)
-        out.append(length)
+        if spec.padding == "same" and op == 0 and (k - 1) * d % 2:
+            raise at.fail(f"spatial axis {axis + 1}: with same padding, an even (dilated) kernel "
+                          f"{(k - 1) * d + 1} and output_padding 0, TensorFlow cannot run the layer (its output "
+                          "is one row short of what it can compute); use output_padding null or 1, or an odd kernel", x)
+        out.append(transpose_out(n, k, s, spec.padding, op, d))
     return same(x, (x.shape[0], *out, spec.filters), dtype=compute_dtype(spec), masked=False)
 
 
