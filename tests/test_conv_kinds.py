@@ -88,6 +88,7 @@ def test_depthwise_matches_keras(rank, k, s, d, dm, padding, bias):
     assert_like_keras(block, layer, shape)
     built = hs.build(model(block, shape))
     assert not np.asarray(built.layers[-1].kernel).any()  # kernel_initializer became depthwise_initializer
+    assert built(np.ones((1, *shape), "float32")).shape[1:] == hs.check(model(block, shape)).outputs["m"][1:]
 
 
 def test_depthwise_refuses_rank_3():

@@ -10,7 +10,7 @@ from ..specs import ConvLSTM, ConvTranspose, Cropping, DepthwiseConv, ZeroPaddin
 from .base import At, Sig, implements, same
 from .conv import _sliding, per_axis, spatial_rank, window_out
 from .keras_args import compute_dtype, weight_args
-from .recurrent import cudnn_lint
+from .recurrent import _call_cell, cudnn_lint
 
 DEPTHWISE_ARGS = {f"depthwise_{part}": f"kernel_{part}" for part in ("initializer", "regularizer", "constraint")}
 
@@ -199,10 +199,6 @@ def _conv_lstm_build(spec: ConvLSTM, name: str, ins: list[Sig], at: At) -> Any:
                return_state=at.return_state, go_backwards=spec.go_backwards, name=name, **weight_args(spec))
 
 
-def _call_with_states(spec: ConvLSTM, layer: Any, xs: list[Any], at: At) -> Any:
-    return layer(xs[0], initial_state=list(xs[1:])) if len(xs) > 1 else layer(xs[0])
-
-
 implements(ConvLSTM, shape=_conv_lstm_shape, params=_conv_lstm_params, build=_conv_lstm_build,
-           call=_call_with_states, lint=cudnn_lint,
+           call=_call_cell, lint=cudnn_lint,
            keras=("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"), keras_args={"dilation_rate": "dilation"})
