@@ -380,6 +380,19 @@ def models() -> st.SearchStrategy[s.ModelSpec]:
     return st.one_of(body_models(), graph_models())
 
 
+@st.composite
+def invalid_more_conv(draw: Any) -> s.ModelSpec:
+    """A crop that removes a whole axis, groups that do not divide the input channels, or a
+    same-padded transposed convolution with an even kernel and output_padding 0."""
+    n, c, cut = draw(st.integers(1, 5)), draw(st.sampled_from([3, 5, 7])), draw(st.integers(0, 5))
+    block = draw(st.sampled_from([
+        s.Cropping(cropping=((min(cut, n), n - min(cut, n)), 0) if draw(st.booleans()) else (n + 1) // 2),
+        s.Conv(filters=2, kernel_size=1, groups=2),
+        s.ConvTranspose(filters=2, kernel_size=draw(st.sampled_from([2, 4])), strides=draw(st.integers(1, 2)),
+                        padding="same", output_padding=0)]))
+    return _model((n, n, c), block)
+
+
 def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
     return s.ModelSpec(name="bad", inputs={"x": s.InputSpec(shape=shape)}, body=body)
 
@@ -387,7 +400,7 @@ def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
 @st.composite
 def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
     """(rule, spec) pairs that ``check`` must reject, each breaking one shape rule."""
-    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention"]))
+    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention", "more_conv"]))
     f, g = draw(st.integers(2, 6)), draw(st.integers(7, 9))  # unequal and not 1: no broadcasting
     if rule == "rank":
         block = draw(st.sampled_from([s.LSTM(units=f), s.RecurrentStack(units=(f,)), s.Conv(filters=f, kernel_size=1),
@@ -405,6 +418,8 @@ def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
                                       s.Pool(size=length + 1),
                                       s.Conv(filters=2, kernel_size=2, dilation=length)]))
         return rule, _model((length, f), s.Chain(blocks=(s.Dense(units=2), block)))
+    if rule == "more_conv":
+        return rule, draw(invalid_more_conv())
     kind = draw(st.sampled_from(["dot", "additive"]))
     nodes = {"att": s.Node(from_=("q", "v"), block=s.Attention(kind=kind))}
     return rule, s.ModelSpec(name="bad", inputs={"q": s.InputSpec(shape=(3, f)), "v": s.InputSpec(shape=(4, g))},
