@@ -24,7 +24,7 @@ from .specs.documents import write_atomic
 from .specs.rules import Either, Instance, MapOf, Maybe, OneOf, Rule, TupleOf, doc_name
 
 GROUPS = {"layers": "Layers", "recurrent": "Recurrent", "reusable": "Reusable blocks",
-          "compose": "Composition", "repeat": "Composition"}
+          "compose": "Composition", "repeat": "Composition", "convolutional": "Convolutional"}
 
 _conv = hs.Conv(filters=32, kernel_size=3, padding="same", activation="relu")
 EXAMPLES: dict[str, Any] = {
@@ -94,6 +94,10 @@ EXAMPLES: dict[str, Any] = {
                                        padding="same")),
         doc="a residual convolution"),
     "ParamSpec": hs.ParamSpec("str", "relu"),
+    "conv_transpose": hs.ConvTranspose(filters=32, kernel_size=3, strides=2, padding="same", activation="relu"),
+    "depthwise_conv": hs.DepthwiseConv(kernel_size=3, padding="same", depth_multiplier=2),
+    "cropping": hs.Cropping(cropping=((2, 2), 4)),
+    "conv_lstm": hs.ConvLSTM(filters=64, kernel_size=3, padding="same", return_sequences=True),
 }
 """The example of each kind or document class; others get a minimal generated one."""
 

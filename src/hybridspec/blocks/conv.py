@@ -1,4 +1,4 @@
-"""Spatial layers: convolutions, padding, upsampling and pooling over 1-3 spatial axes."""
+"""Spatial layers: convolutions, upsampling and pooling over 1-3 spatial axes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..specs import Conv, GlobalPool, Pool, SeparableConv, UpSampling, ZeroPadding
+from ..specs import Conv, GlobalPool, Pool, SeparableConv, UpSampling
 from .base import At, Sig, implements, same
 from .keras_args import compute_dtype, weight_args
 
@@ -59,6 +59,9 @@ def _conv_shape(spec: Conv, ins: list[Sig], at: At) -> Sig:
         raise at.fail("causal padding needs a rank-3 input (batch, time, channels)", x)
     if x.shape[-1] is None:
         raise at.fail("needs known channels (last axis)", x)
+    if x.shape[-1] % spec.groups:
+        raise at.fail(f"input channels ({x.shape[-1]}) must be divisible by groups ({spec.groups}), "
+                      f"as must filters ({spec.filters})", x)
     spatial = _sliding(spec, x, at, rank, per_axis(spec.kernel_size, rank), per_axis(spec.strides, rank),
                        per_axis(spec.dilation, rank), spec.padding)
     return same(x, (x.shape[0], *spatial, spec.filters), dtype=compute_dtype(spec), masked=False)
@@ -67,7 +70,7 @@ def _conv_shape(spec: Conv, ins: list[Sig], at: At) -> Sig:
 def _conv_params(spec: Conv, ins: list[Sig]) -> tuple[int, int]:
     x = ins[0]
     kernel = math.prod(per_axis(spec.kernel_size, x.rank - 2))
-    return kernel * (x.shape[-1] or 0) * spec.filters + (spec.filters if spec.use_bias else 0), 0
+    return kernel * (x.shape[-1] or 0) // spec.groups * spec.filters + (spec.filters if spec.use_bias else 0), 0
 
 
 def _conv_build(spec: Conv, name: str, ins: list[Sig], at: At) -> Any:
@@ -76,7 +79,8 @@ def _conv_build(spec: Conv, name: str, ins: list[Sig], at: At) -> Any:
     rank = ins[0].rank - 2
     cls = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
     return cls(spec.filters, spec.kernel_size, strides=spec.strides, padding=spec.padding,
-               dilation_rate=spec.dilation, activation=spec.activation, name=name, **weight_args(spec))
+               dilation_rate=spec.dilation, groups=spec.groups, activation=spec.activation, name=name,
+               **weight_args(spec))
 
 
 implements(Conv, shape=_conv_shape, build=_conv_build, params=_conv_params)
@@ -135,7 +139,6 @@ def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[
     return {"shape": shape, "build": build}
 
 
-implements(ZeroPadding, **_resizing("padding", lambda n, pad: n + 2 * pad, "ZeroPadding"))
 implements(UpSampling, **_resizing("size", lambda n, factor: n * factor, "UpSampling"))
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..specs import GRU, LSTM, Bidirectional, SimpleRNN, SpecError
-from ..specs.recurrent import Recurrent
-from .base import At, Sig, implements, same
+from ..specs.recurrent import Recurrent, RecurrentLayer
+from .base import IMPLS, At, Sig, implements, same
 from .keras_args import compute_dtype, weight_args
 
 GATES = {LSTM: 4, GRU: 3, SimpleRNN: 1}
 
 
-def cudnn_blockers(spec: Recurrent) -> list[tuple[str, str]]:
+def cudnn_blockers(spec: RecurrentLayer) -> list[tuple[str, str]]:
     """Why a layer would not run the cuDNN kernel on a GPU, as (field, fix) pairs; [] if it would.
 
     Keras 3 on TensorFlow (layers/rnn/lstm.py, gru.py, backend/tensorflow/rnn.py) takes the cuDNN
@@ -21,6 +21,8 @@ def cudnn_blockers(spec: Recurrent) -> list[tuple[str, str]]:
     mask must also be right-padded with no fully masked sequence."""
     if isinstance(spec, SimpleRNN):
         return [("cell", "use lstm or gru; simple_rnn has no cuDNN kernel")]
+    if not isinstance(spec, LSTM | GRU):
+        return [("kind", f"{spec.KIND} has no cuDNN kernel; it always runs the generic loop")]
     wanted = [("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("recurrent_dropout", 0.0),
               ("unroll", False), ("use_bias", True), ("use_cudnn", "auto")]
     if isinstance(spec, GRU):
@@ -39,15 +41,16 @@ def _yaml(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def cudnn_status(spec: Recurrent) -> str:
-    """'cudnn', 'generic' (with a reason) or 'n/a' for a cell without a cuDNN kernel."""
-    if isinstance(spec, SimpleRNN):
+def cudnn_status(spec: RecurrentLayer) -> str:
+    """'cudnn', 'generic' (with a reason) or 'n/a' for a layer without a cuDNN kernel (simple_rnn,
+    conv_lstm; ``cudnn_blockers`` says why)."""
+    if not isinstance(spec, LSTM | GRU):
         return "n/a"
     blockers = cudnn_blockers(spec)
     return "cudnn" if not blockers else "generic: " + ", ".join(name for name, _ in blockers)
 
 
-def cudnn_lint(spec: Recurrent | Bidirectional) -> tuple[str, tuple[str, ...]]:
+def cudnn_lint(spec: RecurrentLayer | Bidirectional) -> tuple[str, tuple[str, ...]]:
     """The report's cuDNN status and, off the fast path, a warning naming the fixes."""
     layer = spec.layer if isinstance(spec, Bidirectional) else spec
     status = cudnn_status(layer)
@@ -126,12 +129,12 @@ for _cls in (LSTM, GRU, SimpleRNN):
 def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
     if at.initial_state or at.return_state:
         raise at.fail("initial_state and return_state need a one-directional recurrent layer")
-    inner = _cell_shape(spec.layer, ins, At(at.path, at.kind))
+    inner = IMPLS[type(spec.layer)].shape(spec.layer, ins, At(at.path, at.kind))
     assert isinstance(inner, Sig)
     if spec.merge_mode == "none":
         return [inner, inner]
     if spec.merge_mode == "concat":
-        return same(inner, inner.shape[:-1] + (2 * spec.layer.units,))
+        return same(inner, inner.shape[:-1] + (2 * (inner.shape[-1] or 0),))
     return inner
 
 
@@ -139,9 +142,9 @@ def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At)
     import keras
 
     mode = None if spec.merge_mode == "none" else spec.merge_mode
-    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer", at),
-                                      merge_mode=mode, name=name)
+    layer = IMPLS[type(spec.layer)].build(spec.layer, f"{name}_layer", ins, At(at.path, at.kind))
+    return keras.layers.Bidirectional(layer, merge_mode=mode, name=name)
 
 
 implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint,
-           params=lambda s, ins: (2 * _cell_params(s.layer, ins)[0], 0))
+           params=lambda s, ins: (2 * IMPLS[type(s.layer)].params(s.layer, ins)[0], 0))

@@ -12,6 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 
 from ..specs import (
+    KINDS,
     Block,
     Chain,
     Merge,
@@ -23,7 +24,7 @@ from ..specs import (
 )
 from ..specs.convert import default_of
 from ..specs.errors import join_path
-from ..specs.recurrent import Recurrent
+from ..specs.recurrent import RecurrentLayer
 
 V = TypeVar("V")
 
@@ -131,9 +132,10 @@ class Walk(Generic[V]):
         owner = node.share or name
         block = spec.nodes[owner].block
         assert block is not None
-        if (node.initial_state or node.return_state) and not isinstance(block, Recurrent):
+        if (node.initial_state or node.return_state) and not isinstance(block, RecurrentLayer):
             key = "initial_state" if node.initial_state else "return_state"
-            raise SpecError(f"nodes.{name}.{key}", "needs the node's block to be one lstm, gru or simple_rnn layer")
+            kinds = ", ".join(k for k, c in KINDS.items() if issubclass(c, RecurrentLayer))
+            raise SpecError(f"nodes.{name}.{key}", f"needs the node's block to be one recurrent layer ({kinds})")
         self.it.sharing(name if node.share else None)
         try:
             outs = self.block(block, f"nodes.{owner}.block", _resolve(node.reads(), values),

@@ -9,6 +9,10 @@ from .compose import Chain as Chain
 from .compose import Parallel as Parallel
 from .compose import Residual as Residual
 from .compose import TimeDistributed as TimeDistributed
+from .convolutional import ConvLSTM as ConvLSTM
+from .convolutional import ConvTranspose as ConvTranspose
+from .convolutional import Cropping as Cropping
+from .convolutional import DepthwiseConv as DepthwiseConv
 from .definitions import Definition as Definition
 from .definitions import ParamSpec as ParamSpec
 from .definitions import Use as Use
@@ -111,6 +115,10 @@ __all__ = [
     "Use",
     "use",
     "Repeat",
+    "ConvLSTM",
+    "ConvTranspose",
+    "Cropping",
+    "DepthwiseConv",
 ]
 
 

@@ -166,9 +166,12 @@ class Conv(WeightOptions):
     padding: str = field(OneOf("valid", "same", "causal"), "valid", "valid, same or causal (rank 1)")
     dilation: int | tuple[int, ...] = field(SIZES, 1, "dilation rate per spatial axis")
     activation: str | None = field(ACTIVATION, None, "activation (linear if null)")
+    groups: int = field(POSITIVE, 1, "split channels into this many groups convolved separately")
 
     def __attrs_post_init__(self) -> None:
         check_sizes(self, "kernel_size", "strides", "dilation")
+        if self.filters % self.groups:
+            fail("groups", f"filters ({self.filters}) must be divisible by groups ({self.groups})")
         if self.padding == "causal" and self.rank not in (None, 1):
             fail("padding", "causal padding needs rank 1")
         if max_of(self.strides) > 1 and max_of(self.dilation) > 1:
@@ -196,13 +199,18 @@ class SeparableConv(WeightOptions):
         check_sizes(self, "kernel_size", "strides")
 
 
+PER_SIDE = Either(NON_NEGATIVE, TupleOf(Either(NON_NEGATIVE, TupleOf(NON_NEGATIVE, 2, 2)), 1, 3))
+PER_SIDE.describe = ("a non-negative integer, or a list of 1 to 3 entries (one per spatial axis), "
+                     "each a non-negative integer or a [before, after] pair")
+
+
 @block("zero_padding", short="padding", positional=("padding",))
 @attrs.frozen(kw_only=True)
 class ZeroPadding(Spatial):
-    """Pads every spatial axis with zeros on both sides."""
+    """Pads every spatial axis with zeros: as many on both sides, or [before, after] per axis."""
 
-    padding: int | tuple[int, ...] = field(Either(NON_NEGATIVE, TupleOf(NON_NEGATIVE, 1, 3)), 1,
-                                           "zeros added on each side, per spatial axis")
+    padding: int | tuple[int | tuple[int, int], ...] = field(PER_SIDE, 1, "zeros added on each side, per spatial "
+                                                             "axis, or [before, after] per axis")
 
     def __attrs_post_init__(self) -> None:
         check_sizes(self, "padding")

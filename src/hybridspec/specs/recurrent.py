@@ -14,7 +14,13 @@ CUDNN = OneOf("auto", True, False)
 
 
 @attrs.frozen(kw_only=True)
-class Recurrent(WeightOptions):
+class RecurrentLayer(Block):
+    """Base of layers that carry recurrent states: ``bidirectional`` wraps them, and a graph
+    node may pass them ``initial_state`` and ask for ``return_state``."""
+
+
+@attrs.frozen(kw_only=True)
+class Recurrent(WeightOptions, RecurrentLayer):
     """Fields common to the three recurrent layers."""
 
     units: int = field(POSITIVE, doc="state size")
@@ -60,7 +66,7 @@ class SimpleRNN(Recurrent):
 
 
 CELLS: dict[str, type[Recurrent]] = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}
-RECURRENT = Instance(Recurrent, "an lstm, gru or simple_rnn layer",
+RECURRENT = Instance(RecurrentLayer, "an lstm, gru, simple_rnn or conv_lstm layer",
                      lambda: {"$ref": "#/$defs/RecurrentLayer"})
 
 
@@ -69,11 +75,11 @@ RECURRENT = Instance(Recurrent, "an lstm, gru or simple_rnn layer",
 class Bidirectional(Block):
     """Runs a recurrent layer forwards and backwards and merges the two."""
 
-    layer: Recurrent = field(RECURRENT, doc="the recurrent layer, e.g. {lstm: {units: 64}}")
+    layer: RecurrentLayer = field(RECURRENT, doc="the recurrent layer, e.g. {lstm: {units: 64}}")
     merge_mode: str = field(MERGE_MODE, "concat", "how the two directions are combined")
 
     def __attrs_post_init__(self) -> None:
-        if self.layer.go_backwards:
+        if getattr(self.layer, "go_backwards", False):
             fail("layer.go_backwards", "a bidirectional layer already reads both ways; Keras refuses go_backwards here")
 
 

@@ -312,7 +312,7 @@ def _wants_tuple(rule: Rule) -> bool:
 
 
 def _to_tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(_to_tuple(v) for v in value) if isinstance(value, list) else value
 
 
 # Rules used across many blocks.

@@ -17,7 +17,7 @@ import attrs
 from .base import KINDS, Block
 from .definitions import TYPE_SCHEMA
 from .model import ModelSpec
-from .recurrent import Recurrent
+from .recurrent import RecurrentLayer
 from .rules import Either, Instance, MapOf, Maybe, Rule, TupleOf, doc_name
 from .values import SCHEMAS
 
@@ -36,7 +36,7 @@ def json_schema() -> dict[str, Any]:
         "Block": block,
         "Unbound": {"description": "a value given later", "anyOf": list(SCHEMAS)},
         "RecurrentLayer": _block_schema(
-            {k: c for k, c in KINDS.items() if issubclass(c, Recurrent)}, chains=False),
+            {k: c for k, c in KINDS.items() if issubclass(c, RecurrentLayer)}, chains=False),
     }
     for cls in KINDS.values():
         defs[cls.__name__] = _body_schema(cls)

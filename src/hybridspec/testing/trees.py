@@ -75,7 +75,10 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
         options += ["time_distributed", "parallel_seq", "conv_stack"]
     if t is not None:
         options.append("flatten")
+    options += more_conv_options(x)
     kind = draw(st.sampled_from(options))
+    if kind in MORE_CONV:
+        return draw(more_conv(x, kind))
     if kind == "recurrent_stack":
         cell = draw(CELLS)
         return s.RecurrentStack(cell=cell, units=tuple(draw(st.lists(SMALL, min_size=1, max_size=2))),
@@ -146,7 +149,10 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
         options += ["conv_stack", "reshape"] + (["time_distributed"] if depth > 0 else [])
     if x.rank == 5 and depth > 0:
         options = ["time_distributed", "conv"]
+    options += more_conv_options(x)
     kind = draw(st.sampled_from(options))
+    if kind in MORE_CONV:
+        return draw(more_conv(x, kind))
     smallest = min(d for d in spatial if d is not None)
     if kind == "conv":
         valid = smallest >= 2 and draw(st.booleans())
@@ -179,6 +185,70 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
         return s.Reshape(target_shape=(h or -1, (w or 1) * (c or 1)))
     inner = Sig((x.shape[0], *x.shape[2:]))
     return s.TimeDistributed(block=draw(chain(inner, depth - 1, min_len=1, max_len=3)))
+
+
+MORE_CONV = ("conv_transpose", "depthwise_conv", "grouped_conv", "cropping", "per_side_padding", "conv_lstm")
+
+
+def more_conv_options(x: Sig) -> list[str]:
+    """The kinds of ``more_conv`` that suit a (batch, *spatial, channels) input of x's rank."""
+    return [k for k in MORE_CONV if not (k == "depthwise_conv" and x.rank > 4 or k == "conv_lstm" and x.rank < 4)]
+
+
+def _sides(draw: Any, sizes: tuple[int | None, ...], most: int, cut: bool) -> Any:
+    """Per-side amounts for ``sizes`` as a scalar, a per-axis list or [before, after] pairs; when
+    ``cut`` (cropping) every axis keeps at least one row and unknown axes are left whole."""
+    pairs = []
+    for n in sizes:
+        room = 0 if cut and n is None else min(most, (n or 1) - 1) if cut else most
+        before = draw(st.integers(0, room))
+        pairs.append((before, draw(st.integers(0, room - before if cut else most))))
+    form = draw(st.sampled_from(["scalar", "axis", "pairs"]))
+    if form == "scalar" and all(b == a == pairs[0][0] for b, a in pairs):
+        return pairs[0][0]
+    if form == "axis" and len(pairs) > 1 and all(b == a for b, a in pairs):
+        return tuple(b for b, _ in pairs)
+    return tuple(draw(st.sampled_from([p, p[0]])) if p[0] == p[1] else p for p in pairs)
+
+
+@st.composite
+def more_conv(draw: Any, x: Sig, kind: str) -> s.Block:
+    """conv_transpose, depthwise_conv, grouped conv, cropping, per-side zero_padding, or conv_lstm
+    (plain or bidirectional) for a (batch, *spatial, channels) input."""
+    spatial, c = x.shape[1:-1], x.shape[-1] or 1
+    fits = min((d for d in spatial if d is not None), default=0)  # valid padding only where sizes are known
+    if kind == "conv_transpose":
+        stride = draw(st.integers(1, 2))
+        return s.ConvTranspose(filters=draw(SMALL), kernel_size=draw(st.integers(1, 3)), strides=stride,
+                               padding=draw(st.sampled_from(["valid", "same"])),
+                               output_padding=draw(st.sampled_from([None, *range(stride)])),
+                               activation=draw(st.sampled_from([None, "relu"])), use_bias=draw(st.booleans()),
+                               **draw(WEIGHT_OPTIONS))
+    if kind == "depthwise_conv":
+        k = draw(st.integers(1, 3))
+        return s.DepthwiseConv(kernel_size=k, strides=draw(st.integers(1, 2)), dilation=draw(st.integers(1, 2)),
+                               padding="valid" if None not in spatial and fits >= 2 * k and draw(st.booleans())
+                               else "same", depth_multiplier=draw(st.integers(1, 2)),
+                               use_bias=draw(st.booleans()), **draw(WEIGHT_OPTIONS))
+    if kind == "grouped_conv":
+        groups = draw(st.sampled_from([g for g in range(1, c + 1) if c % g == 0][-2:]))
+        return s.Conv(filters=groups * draw(st.integers(1, 2)), kernel_size=draw(st.integers(1, 3)),
+                      padding="same", groups=groups, strides=draw(st.integers(1, 2)))
+    if kind == "cropping":
+        return s.Cropping(cropping=_sides(draw, spatial, 2, cut=True))
+    if kind == "per_side_padding":
+        return s.ZeroPadding(padding=_sides(draw, spatial, 2, cut=False))
+    k = draw(st.integers(1, 3))
+    valid = None not in spatial[1:] and min(spatial[1:]) >= k and draw(st.booleans())  # type: ignore[type-var]
+    bidirectional = draw(st.booleans())
+    layer = s.ConvLSTM(filters=draw(SMALL), kernel_size=k, strides=draw(st.integers(1, 2)),
+                       padding="valid" if valid else "same", return_sequences=draw(st.booleans()),
+                       go_backwards=not bidirectional and draw(st.booleans()),
+                       activation=draw(st.sampled_from(["tanh", "relu"])), use_bias=draw(st.booleans()),
+                       dropout=draw(st.sampled_from([0.0, 0.1])))
+    if not bidirectional:
+        return layer
+    return s.Bidirectional(layer=layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
 
 
 @st.composite
@@ -242,7 +312,9 @@ def _to_vector(x: Sig) -> s.Block:
 def graph_models(draw: Any) -> s.ModelSpec:
     """Multi-input, multi-output graphs: branches merged, shared (Siamese) nodes, cross-attention
     and encoder-decoder recurrent nodes passing their final states."""
-    kind = draw(st.sampled_from(["branches", "siamese", "seq2seq", "cross_attention"]))
+    kind = draw(st.sampled_from(["branches", "siamese", "seq2seq", "cross_attention", "conv_states"]))
+    if kind == "conv_states":
+        return draw(conv_state_graphs())
     if kind == "seq2seq":
         cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
         units = draw(SMALL)
@@ -290,9 +362,35 @@ def graph_models(draw: Any) -> s.ModelSpec:
     return s.ModelSpec(name="g", inputs=inputs, nodes=nodes, outputs=outputs)
 
 
+@st.composite
+def conv_state_graphs(draw: Any) -> s.ModelSpec:
+    """An encoder conv_lstm node passing its final states [h, c] to a decoder conv_lstm node."""
+    size, k, stride = draw(st.integers(3, 6)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    cell = {"filters": draw(SMALL), "kernel_size": k, "strides": stride, "padding": draw(st.sampled_from(["valid", "same"]))}
+    nodes = {"enc": s.Node(from_="src", block=s.ConvLSTM(**cell), return_state=True),
+             "dec": s.Node(from_="tgt", block=s.ConvLSTM(**cell, return_sequences=True), initial_state=("enc.states",))}
+    inputs = {"src": s.InputSpec(shape=(draw(st.integers(1, 3)), size, draw(SMALL))),
+              "tgt": s.InputSpec(shape=(draw(st.sampled_from([None, 2])), size, draw(SMALL)))}
+    return s.ModelSpec(name="g", inputs=inputs, nodes=nodes,
+                       outputs={"frames": s.Output(from_="dec"), "code": s.Output(from_="enc", block=s.GlobalPool())})
+
+
 def models() -> st.SearchStrategy[s.ModelSpec]:
     """Shape-valid models: single-input trees and multi-input graphs."""
     return st.one_of(body_models(), graph_models())
+
+
+@st.composite
+def invalid_more_conv(draw: Any) -> s.ModelSpec:
+    """A crop that removes a whole axis, groups that do not divide the input channels, or a
+    same-padded transposed convolution with an even kernel and output_padding 0."""
+    n, c, cut = draw(st.integers(1, 5)), draw(st.sampled_from([3, 5, 7])), draw(st.integers(0, 5))
+    block = draw(st.sampled_from([
+        s.Cropping(cropping=((min(cut, n), n - min(cut, n)), 0) if draw(st.booleans()) else (n + 1) // 2),
+        s.Conv(filters=2, kernel_size=1, groups=2),
+        s.ConvTranspose(filters=2, kernel_size=draw(st.sampled_from([2, 4])), strides=draw(st.integers(1, 2)),
+                        padding="same", output_padding=0)]))
+    return _model((n, n, c), block)
 
 
 def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
@@ -302,7 +400,7 @@ def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
 @st.composite
 def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
     """(rule, spec) pairs that ``check`` must reject, each breaking one shape rule."""
-    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention"]))
+    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention", "more_conv"]))
     f, g = draw(st.integers(2, 6)), draw(st.integers(7, 9))  # unequal and not 1: no broadcasting
     if rule == "rank":
         block = draw(st.sampled_from([s.LSTM(units=f), s.RecurrentStack(units=(f,)), s.Conv(filters=f, kernel_size=1),
@@ -320,6 +418,8 @@ def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
                                       s.Pool(size=length + 1),
                                       s.Conv(filters=2, kernel_size=2, dilation=length)]))
         return rule, _model((length, f), s.Chain(blocks=(s.Dense(units=2), block)))
+    if rule == "more_conv":
+        return rule, draw(invalid_more_conv())
     kind = draw(st.sampled_from(["dot", "additive"]))
     nodes = {"att": s.Node(from_=("q", "v"), block=s.Attention(kind=kind))}
     return rule, s.ModelSpec(name="bad", inputs={"q": s.InputSpec(shape=(3, f)), "v": s.InputSpec(shape=(4, g))},
