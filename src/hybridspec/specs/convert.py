@@ -112,7 +112,8 @@ def key_hint(cls: type, key: str) -> str:
 def _wrapped_block_fields(cls: type) -> list[type]:
     """The block classes that fields of ``cls`` hold directly (bidirectional's layer)."""
     rules = [a.metadata.get("rule") for a in attrs.fields(cls)]
-    return [r.cls for r in rules if isinstance(r, Instance) and _is_block_type(r.cls) and r.cls is not Block]
+    wrapped = [r.cls for r in rules if isinstance(r, Instance) and _is_block_type(r.cls) and r.cls is not Block]
+    return [kind for kind in KINDS.values() if issubclass(kind, tuple(wrapped))] if wrapped else []
 
 
 def _guarded(fn: Any, value: Any, path: str) -> Any:
