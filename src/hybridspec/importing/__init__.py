@@ -1,0 +1,33 @@
+"""Keras models to documents: ``from_keras(model)`` reads the graph layer by layer through the
+Keras-coverage table and simplifies it (chains, residuals, branches, shared nodes). Imports
+Keras when called."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..specs import ModelSpec
+
+
+def from_keras(model: Any) -> ModelSpec:
+    """The shortest document for a functional or built Sequential Keras model; a SpecError
+    names the first layer that cannot be imported."""
+    from ..blocks import keras_layers  # noqa: F401  (hybridspec's own layers are importable)
+    from ..graphs import check
+    from .document import to_spec
+    from .graph import read
+    from .simplify import simplify
+
+    graph = read(model)
+    simplify(graph)
+    spec = to_spec(model.name, graph, [t._keras_history[0].name for t in model.inputs],
+                   _output_names(model), [str(t.dtype) for t in model.inputs])
+    check(spec)
+    return spec
+
+
+def _output_names(model: Any) -> list[str]:
+    struct = getattr(model, "_outputs_struct", None)
+    if isinstance(struct, dict) and len(struct) == len(model.outputs):
+        return list(struct)
+    return [t._keras_history[0].name for t in model.outputs]
