@@ -28,6 +28,5 @@ def from_keras(model: Any) -> ModelSpec:
 
 def _output_names(model: Any) -> list[str]:
     struct = getattr(model, "_outputs_struct", None)
-    if isinstance(struct, dict) and len(struct) == len(model.outputs):
-        return list(struct)
-    return [t._keras_history[0].name for t in model.outputs]
+    keys = {id(v): k for k, v in struct.items()} if isinstance(struct, dict) else {}
+    return [keys.get(id(t), t._keras_history[0].name) for t in model.outputs]

@@ -89,7 +89,8 @@ def _nodes(model: Any) -> list[Any]:
                 done[id(node)] = node
                 continue
             stack.append((node, True))
-            stack.extend((_producer(t), False) for t in reversed(node.input_tensors))
+            args, states, _ = _arguments(node)
+            stack.extend((_producer(t), False) for t in reversed(args + states))
     return list(done.values())
 
 
@@ -98,15 +99,25 @@ def _producer(tensor: Any) -> Any:
     return op._inbound_nodes[node_index]
 
 
+def _arguments(node: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """A call's input tensors, initial states and other keyword arguments; masks are left out,
+    as a document's masks follow from its layers."""
+    import keras
+
+    def tensors(value: Any) -> list[Any]:
+        return [t for t in keras.tree.flatten(value) if isinstance(t, keras.KerasTensor)]
+
+    kwargs = {k: v for k, v in node.arguments.kwargs.items() if k != "mask"}
+    states = tensors(kwargs.pop("initial_state", None) or [])
+    return tensors(node.arguments.args), states, kwargs
+
+
 def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
     import keras
 
     op = node.operation
     here = f"{where}{op.name}"
-    args = [t for t in keras.tree.flatten(node.arguments.args) if isinstance(t, keras.KerasTensor)]
-    kwargs = dict(node.arguments.kwargs)
-    states = [t for t in keras.tree.flatten(kwargs.pop("initial_state", None) or [])
-              if isinstance(t, keras.KerasTensor)]
+    args, states, kwargs = _arguments(node)
     if any(isinstance(t, keras.KerasTensor) for t in keras.tree.flatten(list(kwargs.values()))):
         raise unsupported(here, type(op).__name__, "it is called with a tensor keyword argument")
     ins = [known[id(t)] for t in args]

@@ -121,7 +121,7 @@ def make(ctx: Layer, cls: type[Block], skip: tuple[str, ...] = (), **fixed: Any)
         if name in fixed:
             continue
         if name not in ours:
-            if not is_default(key, value, defaults.get(key, inspect.Parameter.empty)):
+            if not is_default(key, value, defaults.get(key, _UNSET)):
                 raise ctx.fail(f"argument {key}={value!r} has no field in {cls.KIND}")
             continue
         converted = convert(ctx, key, value, ours[name], defaults.get(key))
@@ -159,6 +159,9 @@ def keras_defaults(layer_cls: type) -> dict[str, Any]:
     return out
 
 
+_UNSET = object()  # an argument the constructor takes through **kwargs
+
+
 def plain(value: Any) -> Any:
     """Lists as tuples, all the way down."""
     return tuple(plain(v) for v in value) if isinstance(value, list | tuple) else value
@@ -166,6 +169,8 @@ def plain(value: Any) -> Any:
 
 def is_default(key: str, value: Any, default: Any) -> bool:
     """Whether a config value is what the Keras constructor does by default."""
+    if default is _UNSET:  # passed on through **kwargs: off when false or null
+        return value in (None, False)
     value, default = plain(value), plain(default)
     if key.endswith(("_initializer", "_regularizer", "_constraint")):
         return _serialized(key, value) == _serialized(key, default)
@@ -322,7 +327,9 @@ def _recurrent(ctx: Layer) -> Block:
 @importer("Bidirectional")
 def _bidirectional(ctx: Layer) -> Block:
     forward, backward = ctx.layer.forward_layer, ctx.layer.backward_layer
-    inner = to_block(Layer(forward, f"{ctx.where}.forward", ctx.shapes))
+    inner_ctx = Layer(forward, f"{ctx.where}.forward", ctx.shapes)
+    inner_ctx.config.pop("zero_output_for_mask", None)  # Bidirectional sets it
+    inner = to_block(inner_ctx)
     mirror = {k: v for k, v in backward.get_config().items() if k not in ("name", "go_backwards")}
     if mirror != {k: v for k, v in forward.get_config().items() if k not in ("name", "go_backwards")}:
         raise ctx.fail("its backward layer is not a mirror of the forward one")
@@ -358,6 +365,8 @@ def _attention(ctx: Layer) -> Block:
 def _multihead(ctx: Layer) -> Block:
     _self_attention(ctx)
     skip = ("value_dim",) if ctx.config.get("value_dim") in (None, ctx.config["key_dim"]) else ()
+    if plain(ctx.config.get("attention_axes")) in (None, tuple(range(1, len(ctx.shapes[0]) - 1))):
+        skip += ("attention_axes",)
     return make(ctx, Attention, skip=skip, kind="multihead", causal=_causal(ctx))
 
 
