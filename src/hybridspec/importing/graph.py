@@ -127,19 +127,29 @@ def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
             outs = _inline(graph, op, ins, here + "/")
             known.update({id(t): n for t, n in zip(node.output_tensors, outs, strict=True)})
             return
-        call = Call(id(op), (block,), ins, [], op.name)
+        call = Call(_weights(op), (block,), ins, [], op.name)
     elif not isinstance(op, keras.layers.Layer):
         raise unsupported(here, type(op).__name__, "it is a Keras operation, not a layer; "
                           "use the matching keras.layers layer")
     else:
         ctx = Layer(op, here, [graph.shapes[n] for n in ins], ins, kwargs)
-        call = Call(id(op), (to_block(ctx),), ctx.inputs, [], op.name,
+        call = Call(_weights(op), (to_block(ctx),), ctx.inputs, [], op.name,
                     [known[id(t)] for t in states], bool(getattr(op, "return_state", False)))
     for tensor in node.output_tensors:
         known[id(tensor)] = number = next(NUMBERS)
         graph.shapes[number] = tuple(tensor.shape)
         call.outs.append(number)
     graph.calls.append(call)
+
+
+def _weights(layer: Any) -> Any:
+    """What holds a layer's weights: a TimeDistributed layer's are its inner layer's, a
+    model's are its layers'. Equal for two calls that share weights."""
+    import keras
+
+    if isinstance(layer, keras.Model):
+        return tuple(_weights(inner) for inner in layer.layers if not isinstance(inner, keras.layers.InputLayer))
+    return _weights(layer.layer) if type(layer).__name__ == "TimeDistributed" else id(layer)
 
 
 def model_block(model: Any, where: str) -> Block | None:
