@@ -18,3 +18,13 @@ def build(spec: ModelSpec) -> Any:  # noqa: F405
     from .graphs.build import build as _build
 
     return _build(spec)
+
+
+def from_keras(model: Any) -> ModelSpec:  # noqa: F405
+    """The shortest document for a functional or Sequential Keras model (imports Keras)."""
+    from .importing import from_keras as _from_keras
+
+    return _from_keras(model)
+
+
+__all__ += ["from_keras"]
