@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..specs import InputSpec, ModelSpec, Node, Output, SpecError
 from ..specs.model import DTYPES
-from .graph import Call, Graph
+from .graph import Graph
 from .simplify import Links
 
 
@@ -71,12 +71,12 @@ class Writer:
         outputs = {}
         taken: set[str] = set()
         for out_name, t in zip(output_names, self.graph.outputs, strict=True):
-            c = self.links.producer.get(t)
+            made = self.links.producer.get(t)
             key = identifier(out_name, taken)
-            if c is not None and id(c) in folded:
-                outputs[key] = Output(from_=self.ref(c.ins), block=c.block)
+            if made is not None and id(made) in folded:
+                outputs[key] = Output(from_=self.refs(made.ins)[0], block=made.block)
             else:
-                outputs[key] = Output(from_=self.ref([t]))
+                outputs[key] = Output(from_=self.refs([t])[0])
         return ModelSpec(name=name, inputs=inputs, nodes=nodes, outputs=outputs)
 
     def _folds(self) -> set[int]:

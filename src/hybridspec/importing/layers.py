@@ -112,7 +112,8 @@ def make(ctx: Layer, cls: type[Block], skip: tuple[str, ...] = (), **fixed: Any)
     ``skip`` arguments are the hook's business."""
     rename = IMPLS[cls].keras_args if cls in IMPLS else {}
     ours = {a.name: a for a in attrs.fields(cls)}
-    defaults = keras_defaults(type(ctx.layer))
+    layer_type: Any = type(ctx.layer)
+    defaults = keras_defaults(layer_type)
     values: dict[str, Any] = {}
     for key, value in ctx.config.items():
         if key in BASE_ARGS or key in skip:
@@ -146,7 +147,7 @@ def _dtype(ctx: Layer, values: dict[str, Any], has_field: bool) -> None:
 
 
 @cache
-def keras_defaults(layer_cls: type) -> dict[str, Any]:
+def keras_defaults(layer_cls: Any) -> dict[str, Any]:
     """Default argument values of a Keras class's constructor, its bases' included."""
     out: dict[str, Any] = {}
     for klass in reversed(layer_cls.__mro__):
@@ -364,7 +365,7 @@ def _attention(ctx: Layer) -> Block:
 @importer("MultiHeadAttention")
 def _multihead(ctx: Layer) -> Block:
     _self_attention(ctx)
-    skip = ("value_dim",) if ctx.config.get("value_dim") in (None, ctx.config["key_dim"]) else ()
+    skip: tuple[str, ...] = ("value_dim",) if ctx.config.get("value_dim") in (None, ctx.config["key_dim"]) else ()
     if plain(ctx.config.get("attention_axes")) in (None, tuple(range(1, len(ctx.shapes[0]) - 1))):
         skip += ("attention_axes",)
     return make(ctx, Attention, skip=skip, kind="multihead", causal=_causal(ctx))

@@ -80,17 +80,20 @@ def _pairs(links: Links, first: Any, second: Any) -> list[tuple[Call, Call]] | N
 def _branches(graph: Graph) -> bool:
     links = Links(graph)
     for m in graph.calls:
-        if _fork(links, m) is None:
-            continue
         forks = [_fork(links, other) for other in links.groups[m.key]]
-        keys = {tuple(None if b is None else b.key for b in f[1]) if f else None for f in forks}
-        if None in keys or len(keys) != 1:
+        if None in forks:
             continue
-        if any(len(links.groups[k]) != len(forks) for k in next(iter(keys)) if k is not None):
+        shapes = {tuple(None if b is None else b.key for b in f[1]) for f in forks if f is not None}
+        if len(shapes) != 1:
             continue
-        key = ("fork", m.key, *keys.pop())
+        branch_keys = shapes.pop()
+        if any(len(links.groups[k]) != len(forks) for k in branch_keys if k is not None):
+            continue
+        key = ("fork", m.key, *branch_keys)
         merged = []
-        for other, (source, branches) in zip(links.groups[m.key], forks, strict=True):  # type: ignore[misc]
+        for other, fork in zip(links.groups[m.key], forks, strict=True):
+            assert fork is not None
+            source, branches = fork
             olds = [b for b in branches if b is not None] + [other]
             merged.append((olds, Call(key, (_join(other, branches),), [source], other.outs, other.name)))
         _replace(graph, merged)
@@ -127,7 +130,9 @@ def _join(m: Call, branches: list[Call | None]) -> Any:
     merge = m.parts[0]
     assert isinstance(merge, Merge)
     if merge.mode == "add" and len(branches) == 2:
-        body, other = (branches[1], branches[0]) if branches[0] is None else (branches[0], branches[1])
-        assert body is not None
+        first, second = branches
+        longer = first is None or (second is not None and len(second.parts) > len(first.parts))
+        body, other = (second, first) if longer else (first, second)
+        assert body is not None  # the longer branch is the body, the other the shortcut
         return Residual(body=body.block, shortcut=None if other is None else other.block)
     return Parallel(branches=tuple(b.block for b in branches if b is not None), merge=merge)
