@@ -66,8 +66,9 @@ def _count(weights: list[Any]) -> int:
 
 
 def main(names: list[str]) -> int:
-    outcomes = [sweep_one(n) for n in names or architectures()]
-    for o in outcomes:
+    outcomes = []
+    for name in names or architectures():
+        outcomes.append(o := sweep_one(name))
         print(f"{o.name:24} {'ok' if o.ok else 'FAIL':5} {o.detail}", flush=True)
     print(f"{sum(o.ok for o in outcomes)} of {len(outcomes)} imported with Keras's parameter counts")
     return 0
