@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from .base import KINDS, Block
+from .definitions import TYPE_SCHEMA
 from .model import ModelSpec
 from .recurrent import Recurrent
 from .rules import Either, Instance, MapOf, Maybe, Rule, TupleOf, doc_name
@@ -33,6 +34,7 @@ def json_schema() -> dict[str, Any]:
         defs[cls.__name__] = _body_schema(cls)
     for cls in _data_classes():
         defs[cls.__name__] = _fields_schema(cls)
+    defs["ParamType"] = TYPE_SCHEMA
     top = defs.pop(ModelSpec.__name__)
     top["anyOf"] = [{"required": ["body"]}, {"required": ["nodes"]}]
     return {"$schema": DRAFT, "title": "hybridspec model document", **top, "$defs": defs}
