@@ -9,19 +9,23 @@ from typing import Any
 from ..specs import ModelSpec
 
 
-def from_keras(model: Any) -> ModelSpec:
+def from_keras(model: Any, define: bool = True) -> ModelSpec:
     """The shortest document for a functional or built Sequential Keras model; a SpecError
-    names the first layer that cannot be imported."""
+    names the first layer that cannot be imported. ``define`` writes repeated blocks once,
+    as definitions with the numbers that differ as parameters."""
     from ..blocks import keras_layers  # noqa: F401  (hybridspec's own layers are importable)
     from ..graphs import check
     from .document import to_spec
     from .graph import read
+    from .repeats import define_repeats
     from .simplify import simplify
 
     graph = read(model)
     simplify(graph)
     spec = to_spec(model.name, graph, [t._keras_history[0].name for t in model.inputs],
                    _output_names(model), [str(t.dtype) for t in model.inputs])
+    if define:
+        spec = define_repeats(spec)
     check(spec)
     return spec
 
