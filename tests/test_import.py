@@ -131,3 +131,23 @@ def test_cli_import_refuses_lambda_layers(tmp_path: Path, capsys) -> None:
     assert main(["import", str(tmp_path / "lambda.keras"), "-o", str(tmp_path / "out.yaml")]) == 1
     assert "cannot load the Keras model" in capsys.readouterr().err
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_repeated_blocks_become_one_definition() -> None:
+    x = keras.Input((8, 8, 3), name="image")
+    h = x
+    for filters, strides in ((8, 1), (16, 2), (32, 2)):
+        y = L.Conv2D(filters, 3, strides=strides, padding="same", activation="relu")(h)
+        y = L.Conv2D(filters, 3, padding="same")(y)
+        h = L.Add()([y, L.Conv2D(filters, 1, strides=strides)(h)])
+    model = keras.Model(x, L.GlobalAveragePooling2D()(h))
+    spec = from_keras(model)
+    (name,) = spec.define
+    uses = [b for b in spec.body.blocks if isinstance(b, hs.Use)]
+    assert [u.args for u in uses] == [{"filters": 8, "strides": 1}, {"filters": 16, "strides": 2},
+                                      {"filters": 32, "strides": 2}]
+    assert set(spec.define[name].params) == {"filters", "strides"}
+    assert hs.loads(hs.dumps(spec)) == spec
+    same_params(model, spec)
+    flat = from_keras(model, define=False)
+    assert not flat.define and hs.check(flat).params == hs.check(spec).params
