@@ -151,3 +151,8 @@ def test_repeated_blocks_become_one_definition() -> None:
     same_params(model, spec)
     flat = from_keras(model, define=False)
     assert not flat.define and hs.check(flat).params == hs.check(spec).params
+
+
+def test_a_model_without_inputs_is_refused() -> None:
+    with pytest.raises(hs.SpecError, match="no known inputs"):
+        from_keras(keras.Sequential([L.Dense(2)], name="unbuilt"))

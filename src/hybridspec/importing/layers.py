@@ -273,8 +273,7 @@ def _layer_norm(ctx: Layer) -> Block:
 def _pool(ctx: Layer) -> Block:
     mode = "max" if ctx.cls.startswith("Max") else "avg"
     same = plain(ctx.config.get("strides")) == plain(ctx.config.get("pool_size"))
-    block = make(ctx, Pool, skip=("strides",) if same else (), mode=mode)
-    return block
+    return make(ctx, Pool, skip=("strides",) if same else (), mode=mode)
 
 
 @importer(*(f"Global{mode}Pooling{r}D" for mode in ("Max", "Average") for r in (1, 2, 3)))
