@@ -34,7 +34,6 @@ from ..specs import (
     Regularizer,
     SimpleRNN,
     SpecError,
-    ZeroPadding,
 )
 from ..specs.rules import INITIALIZERS
 
@@ -281,14 +280,19 @@ def _global_pool(ctx: Layer) -> Block:
     return make(ctx, GlobalPool, mode="max" if "Max" in ctx.cls else "avg")
 
 
-@importer("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
-def _zero_padding(ctx: Layer) -> Block:
-    pads = plain(ctx.config["padding"])
-    pairs = (pads,) if ctx.cls == "ZeroPadding1D" else pads
-    if any(before != after for before, after in pairs):
-        raise ctx.fail(f"padding {pads} is not the same on both sides of every axis")
-    sides = tuple(before for before, _ in pairs)
-    return make(ctx, ZeroPadding, skip=("padding",), padding=sides[0] if len(set(sides)) == 1 else sides)
+@importer(*(f"{name}{r}D" for name in ("ZeroPadding", "Cropping") for r in (1, 2, 3)))
+def _per_side(ctx: Layer) -> Block:
+    """Keras gives (before, after) per axis (one pair in 1D): an int where both sides agree,
+    one int where every axis agrees."""
+    key = "padding" if ctx.cls.startswith("ZeroPadding") else "cropping"
+    cls = kind_of(ctx.cls)
+    if cls is None:
+        raise ctx.fail(f"no block kind builds {ctx.cls}")
+    pads = plain(ctx.config[key])
+    pairs = (pads,) if ctx.cls.endswith("1D") else pads
+    sides = tuple(before if before == after else (before, after) for before, after in pairs)
+    value = sides[0] if len(set(sides)) == 1 and isinstance(sides[0], int) else sides
+    return make(ctx, cls, skip=(key,), **{key: value})
 
 
 MERGES = {"Concatenate": "concat", "Add": "add", "Subtract": "subtract", "Multiply": "multiply",
