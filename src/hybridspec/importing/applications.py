@@ -45,18 +45,38 @@ def sweep_one(name: str) -> Outcome:
     from . import from_keras
 
     keras.backend.clear_session()
-    model = build(name)
+    try:
+        model = build(name)
+    except Exception as exc:  # noqa: BLE001 (not ours: the architecture does not build offline)
+        return Outcome(name, False, f"does not build offline: {exc}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             report = check(from_keras(model))
     except SpecError as exc:
-        return Outcome(name, False, f"missing {exc.kind or 'piece'}: {exc}")
+        others = [c for c in kindless(model) if c != exc.kind]
+        also = f" (no kind either: {', '.join(others)})" if others else ""
+        return Outcome(name, False, f"missing {exc.kind or 'piece'}: {exc}{also}")
     ours = (report.trainable, report.non_trainable)
     theirs = (_count(model.trainable_weights), _count(model.non_trainable_weights))
     if ours != theirs:
         return Outcome(name, False, f"parameters differ: ours {ours}, Keras {theirs}")
     return Outcome(name, True, f"{report.params:,} parameters")
+
+
+def kindless(model: Any) -> list[str]:
+    """Classes of the layers in ``model`` (nested ones too) that no kind or hook imports."""
+    import keras
+
+    from .layers import IMPORTERS, kind_of
+
+    found: dict[str, None] = {}
+    for layer in model._flatten_layers(include_self=False):
+        cls = type(layer).__name__
+        if not isinstance(layer, keras.Model | keras.layers.InputLayer) and cls not in IMPORTERS \
+                and kind_of(cls) is None:
+            found.setdefault(cls)
+    return list(found)
 
 
 def _count(weights: list[Any]) -> int:
