@@ -1,13 +1,19 @@
 """Definitions, repeat and include: loading, errors at the use site, round trip, the walk."""
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 import hybridspec as hs
 from hybridspec.graphs.plot import to_dot
 from hybridspec.specs import values
 from hybridspec.specs.library import library
+from hybridspec.testing import trees
+from hybridspec.testing.definitions import models_with_definitions
 
 HEAD = "name: m\ninputs: {x: {shape: [16, 16, 3]}}\n"
 DEFINE = """define:
@@ -145,7 +151,7 @@ def test_python_api(spec):
     assert hs.loads(hs.dumps(model)) == model
     assert hs.check(model).params == (4 * 8 + 8) + (8 * 3 + 3) + (3 * 3 + 3)
     with pytest.raises(hs.SpecError, match="wide is used but not defined"):
-        hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(4,))}, body=hs.use(res, "wide", units=8))
+        hs.dumps(hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(4,))}, body=hs.use(res, "wide", units=8)))
     with pytest.raises(hs.SpecError, match="does not fit wide's block.dense.units"):
         hs.use(res, "wide", units=-1)
 
@@ -212,3 +218,50 @@ def test_include_cannot_escape_through_a_link(tmp_path):
     (tmp_path / "doc" / "lib.yaml").symlink_to(outside / "lib.yaml")
     assert "leaves the document's folder" in error("include: [lib.yaml]\n" + HEAD + "body: flatten\n",
                                                    tmp_path / "doc").message
+
+
+def test_document_schema_knows_the_definitions(tmp_path, capsys):
+    from jsonschema import Draft202012Validator
+
+    from hybridspec.cli import main
+    from hybridspec.specs.defschema import document_schema
+
+    write(tmp_path, {"blocks/common.yaml": LIBRARY,
+                     "model.yaml": "include: [blocks/common.yaml]\n" + DOC + "  - double: {units: 2}\n"})
+    schema = document_schema(tmp_path / "model.yaml")
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    data = yaml.safe_load((tmp_path / "model.yaml").read_text())
+    validator.validate(data)
+    validator.validate(yaml.safe_load(hs.dumps(hs.load(tmp_path / "model.yaml"))))
+    data["body"][0]["res_block"]["filterz"] = 3
+    assert not validator.is_valid(data)
+    assert not Draft202012Validator(hs.json_schema()).is_valid(yaml.safe_load(DOC))  # res_block is unknown there
+    assert main(["schema", str(tmp_path / "model.yaml")]) == 0
+    assert json.loads(capsys.readouterr().out) == schema
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(data=st.data())
+def test_a_tree_rewritten_with_definitions_checks_the_same(data):
+    """Definitions and one-copy repeats expand to the very layers they were made from."""
+    spec = data.draw(trees.models(), label="tree")
+    rewritten = data.draw(models_with_definitions(models=st.just(spec)), label="rewritten")
+    note(hs.dumps(rewritten))
+    before, after = hs.check(spec), hs.check(rewritten)
+    assert (after.params, after.trainable, after.outputs) == (before.params, before.trainable, before.outputs)
+    leaves = [(r.kind, r.shapes, r.params) for r in before.rows if r.leaf]
+    assert [(r.kind, r.shapes, r.params) for r in after.rows if r.leaf] == leaves
+
+
+@settings(max_examples=5)
+@given(data=st.data())
+def test_a_rewritten_tree_builds_the_same_keras_layers(data):
+    import keras
+
+    spec = data.draw(trees.models(), label="tree")
+    rewritten = data.draw(models_with_definitions(models=st.just(spec)), label="rewritten")
+    keras.backend.clear_session()
+    before, after = hs.build(spec), hs.build(rewritten)
+    assert [type(x).__name__ for x in after.layers] == [type(x).__name__ for x in before.layers]
+    assert after.count_params() == before.count_params() == hs.check(rewritten).params

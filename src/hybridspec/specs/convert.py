@@ -206,6 +206,16 @@ def concrete(a: attrs.Attribute) -> bool:
     return a.type in KINDS.values() or a.type in {c.__name__ for c in KINDS.values()}
 
 
+_CONCRETE: dict[tuple[type, str], bool] = {}
+
+
+def _concrete_field(cls: type, name: str) -> bool:
+    key = (cls, name)
+    if key not in _CONCRETE:
+        _CONCRETE[key] = concrete(attrs.fields_dict(cls)[name])
+    return _CONCRETE[key]
+
+
 def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
     """The path of ``spec``'s field ``a`` when ``spec``'s fields are at ``base``: a block
     written in its short form (only SHORT set) has no key for the field."""

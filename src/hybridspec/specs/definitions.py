@@ -263,19 +263,22 @@ def structure_use(kind: str, definition: Definition, body: Any) -> Use:
 
 def uses(value: Any) -> list[Use]:
     """Every use in a spec (not entering the definitions the uses hold)."""
+    from .values import PLAIN, spec_fields
+
     found: list[Use] = []
     todo = [value]
     while todo:
         item = todo.pop()
+        if isinstance(item, PLAIN):
+            continue
         if isinstance(item, Use):
             found.append(item)
         if isinstance(item, tuple | list):
             todo.extend(item)
         elif isinstance(item, dict):
             todo.extend(item.values())
-        elif attrs.has(type(item)) and not isinstance(item, Unbound):
-            todo.extend(getattr(item, a.name) for a in attrs.fields(type(item))
-                        if a.metadata.get("bound", True))
+        else:
+            todo.extend(getattr(item, a.name) for a in spec_fields(type(item)))
     return found
 
 

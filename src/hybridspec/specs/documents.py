@@ -67,7 +67,11 @@ def from_data(data: Any, folder: str | os.PathLike[str] | None = None) -> ModelS
 
 
 def to_data(spec: ModelSpec) -> dict[str, Any]:
-    """The shortest plain-data form of a spec."""
+    """The shortest plain-data form of a spec; every definition it uses must be in ``define``
+    (or, with ``include``, come from there) so that the document loads back."""
+    from .definitions import check_uses
+
+    check_uses(spec.define, bool(spec.include), spec.body, spec.nodes, spec.outputs)
     return unstructure_fields(spec)
 
 

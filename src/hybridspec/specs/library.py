@@ -10,6 +10,7 @@ structured in dependency order while a document loads; a cycle is a SpecError na
 from __future__ import annotations
 
 import contextvars
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,7 +201,7 @@ def definitions_of(data: Mapping[str, Any], folder: Path | None) -> Iterator[Non
         _CURRENT.reset(token)
 
 
-def library(path: str | Path) -> dict[str, Definition]:
+def library(path: str | os.PathLike[str]) -> dict[str, Definition]:
     """Every definition a document file sees (its own and its includes'), by name."""
     path = Path(path)
     data = _read(path)

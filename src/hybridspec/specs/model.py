@@ -6,7 +6,7 @@ import attrs
 
 from .base import Block
 from .compose import BLOCK
-from .definitions import Definition, IncludePath, check_uses
+from .definitions import Definition, IncludePath
 from .errors import SpecError
 from .rules import (
     POSITIVE,
@@ -115,7 +115,6 @@ class ModelSpec:
             if not self.outputs:
                 raise SpecError("outputs", "a graph model needs at least one output")
             self.order()
-        check_uses(self.define, bool(self.include), self.body, self.nodes, self.outputs)
 
     def order(self) -> list[str]:
         """Node names in an order where each node comes after what it reads."""

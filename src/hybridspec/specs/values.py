@@ -2,8 +2,9 @@
 
 ``Unbound`` is the one representation of "a value bound later". A field holding one is
 accepted by its Rule when ``problem_under(rule)`` says so (every ``Rule.problem`` delegates
-to it), a spec holding one skips its cross-field checks (``__attrs_post_init__``) until it is
-bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) == s``.
+to it), a cross-field check (``__attrs_post_init__``) that fails on a spec holding one waits
+until the spec is bound (``tolerant``), and the document writes it back with ``to_data()``,
+so ``loads(dumps(s)) == s``.
 
 - ``PARSERS``: functions ``data -> Unbound | None``, tried first wherever the converter
   structures a field value or a block (so ``$body`` may stand for a whole sub-block). A
@@ -15,8 +16,12 @@ bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) 
   returns the unbound value itself to leave it); the spec is rebuilt and re-validated, and a
   bound value that breaks a rule is a SpecError naming the path.
 - ``ensure_bound(spec)``: the hook ``check`` calls first; it refuses unbound values.
+- ``SCHEMAS``: the JSON Schema of each form; the document schema accepts them in every field.
 
-A literal string starting with ``$`` is written ``$$...`` so it never reads as a parameter.
+Specs steer the traversal: an ``Opaque`` class (a definition) is not entered, a field with
+metadata ``bound: False`` is skipped, ``inline: True`` adds no key to paths (a use's
+arguments), and a ``scope(field) -> names`` method binds parameters inside that field (a
+repeat's ``for``). A literal string starting with ``$`` is written ``$$...``.
 """
 
 from __future__ import annotations
@@ -81,6 +86,9 @@ def _parse_param(data: Any) -> Unbound | None:
 
 
 PARSERS: list[Callable[[Any], Unbound | None]] = [_parse_param]
+SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$", "description": "$name: a parameter"}]
+"""The JSON Schema of each unbound form (a module adding a parser adds its schema)."""
 
 
 def parse(data: Any) -> Any:
@@ -103,34 +111,62 @@ def to_data(value: Any) -> Any:
     return value
 
 
-def holds_unbound(value: Any) -> bool:
+PLAIN = (int, float, str, bool, type(None))
+
+
+_FIELDS: dict[type, tuple[attrs.Attribute, ...]] = {}
+
+
+def spec_fields(cls: type) -> tuple[attrs.Attribute, ...]:
+    """The fields find, bind and the unbound scan enter (empty for plain values and for the
+    specs they do not enter: unbound values, definitions)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        entered = attrs.has(cls) and not issubclass(cls, Unbound) and not getattr(cls, "OPAQUE", False)
+        found = tuple(a for a in attrs.fields(cls) if a.metadata.get("bound", True)) if entered else ()
+        _FIELDS[cls] = found
+    return found
+
+
+def holds_unbound(value: Any, bound: frozenset[str] = frozenset()) -> bool:
     """Whether a spec holds an unbound value anywhere (a cross-field check may read a nested
-    field, as bidirectional reads its layer's go_backwards); definitions are not entered."""
+    field, as bidirectional reads its layer's go_backwards), not counting the parameters
+    ``bound`` and those a scope inside binds (a repeat's ``for``); definitions are not entered."""
     todo = [value]
     while todo:
         item = todo.pop()
-        if isinstance(item, Unbound):
-            return True
+        if isinstance(item, PLAIN):
+            continue
         if isinstance(item, tuple):
             todo.extend(item)
         elif isinstance(item, dict):
             todo.extend(item.values())
-        elif attrs.has(type(item)) and not getattr(item, "OPAQUE", False):
-            todo.extend(getattr(item, a.name) for a in attrs.fields(type(item)))
+        elif isinstance(item, Unbound):
+            if not (isinstance(item, Param) and item.name in bound):
+                return True
+        elif callable(scope := getattr(item, "scope", None)):
+            if any(holds_unbound(getattr(item, a.name), bound | scope(a.name)) for a in spec_fields(type(item))):
+                return True
+        else:
+            todo.extend([getattr(item, a.name) for a in spec_fields(type(item))])
     return False
 
 
 def tolerant(cls: type) -> type:
-    """Make ``cls``'s cross-field checks wait while it holds unbound values; they run when
-    the bound spec is built. Idempotent; the Block base applies it to every kind."""
+    """Make ``cls``'s cross-field checks wait while it holds unbound values: a check that
+    fails then is judged again when the bound spec is built. Idempotent; the Block base
+    applies it to every kind."""
     post = cls.__dict__.get("__attrs_post_init__")
     if post is None or getattr(post, "_tolerant", False):
         return cls
 
     @wraps(post)
     def __attrs_post_init__(self: Any) -> None:
-        if not holds_unbound(self):
+        try:
             post(self)
+        except Exception:
+            if not holds_unbound(self):  # only a spec without unbound values is judged now
+                raise
 
     __attrs_post_init__._tolerant = True  # type: ignore[attr-defined]
     cls.__attrs_post_init__ = __attrs_post_init__  # type: ignore[attr-defined]
@@ -167,6 +203,8 @@ def bind(spec: Any, lookup: Lookup, path: str = "") -> Any:
 
 def ensure_bound(spec: Any) -> None:
     """Refuse a spec that still has unbound values (``check`` and ``build`` call this first)."""
+    if not holds_unbound(spec):
+        return
     for path, value in find(spec):
         what = "parameter" if isinstance(value, Param) else "search node"
         raise SpecError(path, f"{value.describe()} is an unbound {what} outside any definition or "
@@ -198,7 +236,7 @@ def _bind(value: Any, path: str, lookup: Lookup, scope: frozenset[str], in_block
     if isinstance(value, dict):
         new = {k: _bind(v, join_path(path, str(k)), lookup, scope, in_block) for k, v in value.items()}
         return value if all(new[k] is v for k, v in value.items()) else new
-    if attrs.has(type(value)) and not getattr(value, "OPAQUE", False):
+    if spec_fields(type(value)):
         return _bind_fields(value, path, lookup, scope, in_block)
     return value
 
@@ -206,7 +244,7 @@ def _bind(value: Any, path: str, lookup: Lookup, scope: frozenset[str], in_block
 def _bind_fields(spec: Any, path: str, lookup: Lookup, scope: frozenset[str], in_block: bool) -> Any:
     from .base import Block
     from .compose import Chain
-    from .convert import concrete, field_path
+    from .convert import _concrete_field, field_path
 
     if isinstance(spec, Chain) and in_block:
         base = path
@@ -216,13 +254,11 @@ def _bind_fields(spec: Any, path: str, lookup: Lookup, scope: frozenset[str], in
         base = path
     local = getattr(spec, "scope", None)
     changes = {}
-    for a in attrs.fields(type(spec)):
-        if not a.metadata.get("bound", True):
-            continue
+    for a in spec_fields(type(spec)):
         old = getattr(spec, a.name)
         where = base if isinstance(spec, Chain) and in_block else field_path(spec, base, a)
         inner = scope | local(a.name) if callable(local) else scope
-        new = _bind(old, where, lookup, inner, in_block=not concrete(a))
+        new = _bind(old, where, lookup, inner, in_block=not _concrete_field(type(spec), a.name))
         if new is not old:
             changes[a.alias or a.name] = new
     if not changes:

@@ -19,7 +19,7 @@ from ..specs.definitions import Definition, ParamSpec, Use
 from ..specs.model import ModelSpec
 from ..specs.repeat import Repeat
 from ..specs.rules import Instance
-from ..specs.values import Param, Unbound
+from ..specs.values import Param, Unbound, holds_unbound
 from .documents import model_specs
 
 
@@ -47,8 +47,9 @@ def _any_block(rule: Any) -> bool:
 class _Maker:
     """Draws the rewriting of one model; ``defs`` collects the definitions in order."""
 
-    def __init__(self, draw: st.DrawFn) -> None:
+    def __init__(self, draw: st.DrawFn, same_model: bool) -> None:
         self.draw = draw
+        self.most = 1 if same_model else 2  # one copy leaves the model as it was
         self.defs: dict[str, Definition] = {}
 
     def block(self, spec: Block) -> Block:
@@ -95,7 +96,7 @@ class _Maker:
         for a in attrs.fields(type(spec)):
             value = getattr(spec, a.name)
             kind = param_type(value)
-            if kind is not None and self.draw(st.integers(0, 3)) == 0:
+            if kind is not None and not holds_unbound(value) and self.draw(st.integers(0, 3)) == 0:
                 name = f"p{len(params)}"
                 default = self.draw(st.booleans())
                 params[name] = ParamSpec(kind, value) if default else ParamSpec(kind)
@@ -111,7 +112,7 @@ class _Maker:
         return attrs.evolve(spec, **changes) if changes else spec
 
     def repeat(self, spec: Block) -> Block:
-        times = self.draw(st.integers(1, 2))
+        times = self.draw(st.integers(1, self.most))
         scalars = [a for a in attrs.fields(type(spec))
                    if param_type(getattr(spec, a.name)) in ("int", "float", "bool", "str")]
         if scalars and not isinstance(spec, Use) and self.draw(st.booleans()):
@@ -123,14 +124,19 @@ class _Maker:
 
 
 @st.composite
-def models_with_definitions(draw: st.DrawFn, max_depth: int = 2) -> ModelSpec:
-    """Valid ModelSpecs whose trees use definitions (some using others) and repeats."""
-    spec = draw(model_specs(max_depth))
-    maker = _Maker(draw)
+def models_with_definitions(draw: st.DrawFn, max_depth: int = 2,
+                            models: st.SearchStrategy[ModelSpec] | None = None) -> ModelSpec:
+    """Valid ModelSpecs whose trees use definitions (some using others) and repeats.
+
+    With ``models`` (such as ``trees.models()``), each drawn model is rewritten so that it
+    expands to exactly the same layers (every repeat has one copy)."""
+    spec = draw(model_specs(max_depth) if models is None else models)
+    maker = _Maker(draw, same_model=models is not None)
     changes: dict[str, Any] = {}
     if spec.body is not None:
         changes["body"] = maker.block(spec.body)
     else:
-        changes["nodes"] = {n: maker.children(node) for n, node in spec.nodes.items()}
+        changes["nodes"] = {n: node if node.initial_state or node.return_state else maker.children(node)
+                            for n, node in spec.nodes.items()}  # states need the layer itself
         changes["outputs"] = {n: maker.children(out) for n, out in spec.outputs.items()}
     return attrs.evolve(spec, **changes, define=maker.defs)
