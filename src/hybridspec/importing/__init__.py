@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..specs import ModelSpec
+from ..specs import ModelSpec, SpecError
 
 
 def from_keras(model: Any, define: bool = True) -> ModelSpec:
@@ -26,7 +26,10 @@ def from_keras(model: Any, define: bool = True) -> ModelSpec:
                    _output_names(model), [str(t.dtype) for t in model.inputs])
     if define:
         spec = define_repeats(spec)
-    check(spec)
+    try:
+        check(spec)
+    except SpecError as exc:
+        raise SpecError(exc.path, f"the imported document does not check: {exc.message}", exc.kind) from None
     return spec
 
 

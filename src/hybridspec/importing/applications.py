@@ -54,6 +54,8 @@ def sweep_one(name: str) -> Outcome:
             warnings.simplefilter("ignore")
             report = check(from_keras(model))
     except SpecError as exc:
+        if "does not check" in exc.message:
+            return Outcome(name, False, f"unsupported use of a kind: {exc}")
         others = [c for c in kindless(model) if c != exc.kind]
         also = f" (no kind either: {', '.join(others)})" if others else ""
         return Outcome(name, False, f"missing {exc.kind or 'piece'}: {exc}{also}")
