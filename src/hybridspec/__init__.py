@@ -22,3 +22,13 @@ def build(spec: ModelSpec, strategy: Any = None) -> Any:  # noqa: F405
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         return _build(spec)
+
+
+def from_keras(model: Any) -> ModelSpec:  # noqa: F405
+    """The shortest document for a functional or Sequential Keras model (imports Keras)."""
+    from .importing import from_keras as _from_keras
+
+    return _from_keras(model)
+
+
+__all__ += ["from_keras"]

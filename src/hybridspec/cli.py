@@ -23,7 +23,7 @@ from .specs import ModelSpec, SpecError, load
 from .specs.documents import replacing
 
 PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli",
-           "hybridspec.export")
+           "hybridspec.export", "hybridspec.importing.cli")
 
 
 def _error(exc: Exception) -> dict[str, str]:

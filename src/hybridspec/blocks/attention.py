@@ -75,4 +75,6 @@ def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
 
 
 implements(Attention, shape=_attention_shape, params=_attention_params, build=_attention_build,
-           call=_attention_call)
+           call=_attention_call,
+           keras=("Attention", "AdditiveAttention", "MultiHeadAttention", "AttentionPooling"),
+           keras_args={"num_heads": "heads"})

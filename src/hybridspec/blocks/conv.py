@@ -83,7 +83,8 @@ def _conv_build(spec: Conv, name: str, ins: list[Sig], at: At) -> Any:
                **weight_args(spec))
 
 
-implements(Conv, shape=_conv_shape, build=_conv_build, params=_conv_params)
+implements(Conv, shape=_conv_shape, build=_conv_build, params=_conv_params,
+           keras=("Conv1D", "Conv2D", "Conv3D"), keras_args={"dilation_rate": "dilation"})
 
 
 def _separable_shape(spec: SeparableConv, ins: list[Sig], at: At) -> Sig:
@@ -117,7 +118,10 @@ def _separable_build(spec: SeparableConv, name: str, ins: list[Sig], at: At) -> 
                depth_multiplier=spec.depth_multiplier, activation=spec.activation, name=name, **args)
 
 
-implements(SeparableConv, shape=_separable_shape, build=_separable_build, params=_separable_params)
+implements(SeparableConv, shape=_separable_shape, build=_separable_build, params=_separable_params,
+           keras=("SeparableConv1D", "SeparableConv2D"),
+           keras_args={f"{part}_{what}": f"kernel_{what}" for part in ("depthwise", "pointwise")
+                       for what in ("initializer", "regularizer", "constraint")})
 
 
 def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[str, Any]:
@@ -139,7 +143,8 @@ def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[
     return {"shape": shape, "build": build}
 
 
-implements(UpSampling, **_resizing("size", lambda n, factor: n * factor, "UpSampling"))
+implements(UpSampling, **_resizing("size", lambda n, factor: n * factor, "UpSampling"),
+           keras=("UpSampling1D", "UpSampling2D", "UpSampling3D"))
 
 
 def _by_rank(prefix: str, rank: int) -> Any:
@@ -181,4 +186,5 @@ def _global_pool_build(spec: GlobalPool, name: str, ins: list[Sig], at: At) -> A
     return _by_rank(prefix, rank)(keepdims=spec.keepdims, name=name)
 
 
-implements(GlobalPool, shape=_global_pool_shape, build=_global_pool_build)
+implements(GlobalPool, shape=_global_pool_shape, build=_global_pool_build,
+           keras=tuple(f"Global{m}Pooling{r}D" for m in ("Max", "Average") for r in (1, 2, 3)))

@@ -38,8 +38,9 @@ def _dense_build(spec: Dense, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Dense(spec.units, activation=spec.activation, name=name, **weight_args(spec))
 
 
-implements(Dense, shape=_dense_shape, build=_dense_build, keras=("Dense",),
-           params=lambda s, ins: (dense_like(s.units, ins[0].shape[-1], s.use_bias), 0))
+implements(Dense, shape=_dense_shape, build=_dense_build,
+           params=lambda s, ins: (dense_like(s.units, ins[0].shape[-1], s.use_bias), 0),
+           keras=("Dense",))
 
 
 def _passthrough(spec: Any, ins: list[Sig], at: At) -> Sig:
@@ -52,7 +53,7 @@ def _dropout_build(spec: Dropout, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Dropout(spec.rate, seed=spec.seed, name=name)
 
 
-implements(Dropout, shape=_passthrough, build=_dropout_build)
+implements(Dropout, shape=_passthrough, build=_dropout_build, keras=("Dropout",))
 
 
 def _spatial_dropout_shape(spec: SpatialDropout, ins: list[Sig], at: At) -> Sig:
@@ -69,7 +70,8 @@ def _spatial_dropout_build(spec: SpatialDropout, name: str, ins: list[Sig], at: 
     return cls(spec.rate, seed=spec.seed, name=name)
 
 
-implements(SpatialDropout, shape=_spatial_dropout_shape, build=_spatial_dropout_build)
+implements(SpatialDropout, shape=_spatial_dropout_shape, build=_spatial_dropout_build,
+           keras=("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"))
 
 
 def _activation_shape(spec: Activation, ins: list[Sig], at: At) -> Sig:
@@ -96,7 +98,8 @@ def _activation_build(spec: Activation, name: str, ins: list[Sig], at: At) -> An
     return keras.layers.Activation(spec.name, name=name)
 
 
-implements(Activation, shape=_activation_shape, build=_activation_build)
+implements(Activation, shape=_activation_shape, build=_activation_build,
+           keras=("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax"), keras_args={"activation": "name"})
 
 
 def _product(dims: tuple[int | None, ...]) -> int | None:
@@ -119,7 +122,7 @@ def _layer(name_of: str) -> Any:
     return build
 
 
-implements(Flatten, shape=_flatten_shape, build=_layer("Flatten"))
+implements(Flatten, shape=_flatten_shape, build=_layer("Flatten"), keras=("Flatten",))
 
 
 def _reshape_shape(spec: Reshape, ins: list[Sig], at: At) -> Sig:
@@ -145,7 +148,7 @@ def _reshape_build(spec: Reshape, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Reshape(spec.target_shape, name=name)
 
 
-implements(Reshape, shape=_reshape_shape, build=_reshape_build)
+implements(Reshape, shape=_reshape_shape, build=_reshape_build, keras=("Reshape",))
 
 
 def _permute_shape(spec: Permute, ins: list[Sig], at: At) -> Sig:
@@ -161,7 +164,7 @@ def _permute_build(spec: Permute, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Permute(spec.dims, name=name)
 
 
-implements(Permute, shape=_permute_shape, build=_permute_build)
+implements(Permute, shape=_permute_shape, build=_permute_build, keras=("Permute",))
 
 
 def _repeat_shape(spec: RepeatVector, ins: list[Sig], at: At) -> Sig:
@@ -176,7 +179,7 @@ def _repeat_build(spec: RepeatVector, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.RepeatVector(spec.n, name=name)
 
 
-implements(RepeatVector, shape=_repeat_shape, build=_repeat_build)
+implements(RepeatVector, shape=_repeat_shape, build=_repeat_build, keras=("RepeatVector",))
 
 
 def _embedding_shape(spec: Embedding, ins: list[Sig], at: At) -> Sig:
@@ -210,7 +213,7 @@ def _masking_build(spec: Masking, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Masking(spec.mask_value, name=name)
 
 
-implements(Masking, shape=_masking_shape, build=_masking_build)
+implements(Masking, shape=_masking_shape, build=_masking_build, keras=("Masking",))
 
 
 def _norm_shape(spec: Any, ins: list[Sig], at: At) -> Sig:
@@ -240,5 +243,7 @@ def _layer_norm_build(spec: LayerNorm, name: str, ins: list[Sig], at: At) -> Any
                                            scale=spec.scale, name=name)
 
 
-implements(BatchNorm, shape=_norm_shape, build=_batch_norm_build, params=_norm_params)
-implements(LayerNorm, shape=_norm_shape, build=_layer_norm_build, params=_norm_params)
+implements(BatchNorm, shape=_norm_shape, build=_batch_norm_build, params=_norm_params,
+           keras=("BatchNormalization",))
+implements(LayerNorm, shape=_norm_shape, build=_layer_norm_build, params=_norm_params,
+           keras=("LayerNormalization",))

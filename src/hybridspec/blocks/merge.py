@@ -73,4 +73,5 @@ def _merge_build(spec: Merge, name: str, ins: list[Sig], at: At) -> Any:
     return getattr(keras.layers, ELEMENTWISE_LAYERS[spec.mode])(name=name)
 
 
-implements(Merge, shape=_merge_shape, build=_merge_build, call=lambda spec, layer, xs, at: layer(list(xs)))
+implements(Merge, shape=_merge_shape, build=_merge_build, call=lambda spec, layer, xs, at: layer(list(xs)),
+           keras=("Concatenate", "Dot", *ELEMENTWISE_LAYERS.values()))

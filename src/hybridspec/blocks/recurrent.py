@@ -123,7 +123,8 @@ def _call_cell(spec: Recurrent, layer: Any, xs: list[Any], at: At) -> Any:
 
 for _cls in (LSTM, GRU, SimpleRNN):
     implements(_cls, shape=_cell_shape, params=_cell_params, call=_call_cell, lint=cudnn_lint,
-               build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at, at.return_state))
+               build=lambda spec, name, ins, at: keras_cell_layer(spec, name, at, at.return_state),
+               keras=(_cls.__name__,))
 
 
 def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
@@ -147,4 +148,4 @@ def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At)
 
 
 implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint,
-           params=lambda s, ins: (2 * IMPLS[type(s.layer)].params(s.layer, ins)[0], 0))
+           params=lambda s, ins: (2 * IMPLS[type(s.layer)].params(s.layer, ins)[0], 0), keras=("Bidirectional",))
