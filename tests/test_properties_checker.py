@@ -34,6 +34,18 @@ def _agrees(static: tuple, actual: tuple) -> bool:
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(spec=trees.models())
 def test_checker_and_keras_agree(spec: hs.ModelSpec) -> None:
+    agree(spec)
+
+
+@settings(max_examples=max(10, settings().max_examples // 2),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=trees.stock_models())
+def test_checker_and_keras_agree_on_preprocessing_and_stock_layers(spec: hs.ModelSpec) -> None:
+    agree(spec)
+
+
+def agree(spec: hs.ModelSpec) -> None:
+    """Shapes, masks and parameters of the checker equal Keras's, and the model runs."""
     note(hs.dumps(spec))
     report = hs.check(spec)
     note(report.table())

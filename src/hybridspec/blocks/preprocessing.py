@@ -55,7 +55,20 @@ def _rescaling_shape(spec: Rescaling, ins: list[Sig], at: At) -> Sig:
 implements(Rescaling, shape=_rescaling_shape, build=stock("Rescaling"), keras=("Rescaling",))
 implements(Resizing, shape=_sized_shape, build=stock("Resizing"), keras=("Resizing",))
 implements(CenterCrop, shape=_sized_shape, build=stock("CenterCrop"), keras=("CenterCrop",))
-implements(RandomCrop, shape=_sized_shape, build=stock("RandomCrop"), keras=("RandomCrop",))
+
+
+def _random_crop_build(spec: RandomCrop, name: str, ins: list[Sig], at: At) -> Any:
+    """RandomCrop, then a CenterCrop of the same size: Keras 3.15's RandomCrop returns images
+    uncropped at inference (keras-team/keras#21868), and the centre crop restores the documented
+    behaviour (at training it receives the crop's size and passes it through)."""
+    import keras
+
+    return (keras.layers.RandomCrop(spec.height, spec.width, seed=spec.seed, name=name),
+            keras.layers.CenterCrop(spec.height, spec.width, name=f"{name}_center"))
+
+
+implements(RandomCrop, shape=_sized_shape, build=_random_crop_build, keras=("RandomCrop",),
+           call=lambda spec, layers, xs, at: layers[1](layers[0](xs[0])))
 for _spec, _name in ((RandomFlip, "RandomFlip"), (RandomRotation, "RandomRotation"), (RandomZoom, "RandomZoom"),
                      (RandomTranslation, "RandomTranslation"), (RandomContrast, "RandomContrast"),
                      (RandomBrightness, "RandomBrightness")):
