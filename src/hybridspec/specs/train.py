@@ -32,6 +32,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw", "adadelta")
 LOSSES = (
     "mse", "mae", "mape", "huber", "log_cosh", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "kl_divergence", "poisson", "hinge", "cosine_similarity",
+    "ctc",
 )
 METRICS = (
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",

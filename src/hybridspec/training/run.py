@@ -20,7 +20,8 @@ from ..graphs.build import build
 from ..specs import ModelSpec, TrainSpec, dumps
 from ..specs.documents import replacing, write_atomic
 from ..specs.train import OptimizerSpec
-from .check import SPARSE, OutputPlan, plan
+from . import ctc
+from .check import CTC, SPARSE, OutputPlan, plan
 from .data import Dataset, load_data, match
 
 LOSS_CLASSES = {
@@ -56,6 +57,9 @@ def optimizer(spec: OptimizerSpec) -> Any:
 
 def loss(out: OutputPlan) -> Any:
     import keras
+
+    if out.loss == CTC:
+        return ctc.loss(out)
 
     cls = getattr(keras.losses, LOSS_CLASSES[out.loss])
     return cls(from_logits=True) if out.from_logits else cls()
@@ -205,6 +209,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         keras.mixed_precision.set_global_policy(previous)
     paths = {"model": out / f"{spec.name}.keras", "spec": out / f"{spec.name}.yaml",
              "history": out / "history.csv", "curve": out / "learning_curve.png"}
+    ctc.make_savable(model, plans)
     save_model(model, paths["model"])
     write_atomic(paths["spec"], dumps(spec))
     history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
