@@ -1,6 +1,7 @@
 """Train a spec on a data source and write the results (imports Keras only when called).
 
 ``train`` checks the spec, its ``train:`` section and the data statically, builds the model,
+adapts its ``normalization`` blocks that have no mean and variance to the training data,
 compiles and fits it as the section says (defaults when there is none), evaluates it on the
 test split and writes into ``out_dir``: ``<name>.keras`` (the best model, written atomically),
 ``<name>.yaml`` (the spec), ``history.csv`` and ``learning_curve.png``.
@@ -21,6 +22,7 @@ from ..specs import ModelSpec, TrainSpec, dumps
 from ..specs.documents import replacing, write_atomic
 from ..specs.train import OptimizerSpec
 from . import ctc
+from .adapt import adapt_normalization
 from .check import CTC, SPARSE, OutputPlan, plan
 from .data import Dataset, load_data, match
 
@@ -196,6 +198,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
         model = build(spec)
+        adapt_normalization(model, _arrays(spec, dataset.train.x))
         model.compile(**compile_args(spec, plans))
         fitted = model.fit(
             _arrays(spec, dataset.train.x), _arrays(spec, dataset.train.y),
