@@ -5,7 +5,7 @@ import pytest
 
 import hybridspec as hs
 from hybridspec.training import plan
-from hybridspec.training.data import Dataset, DataError, Split, match
+from hybridspec.training.data import DataError, Dataset, Split, match
 
 SPEC = """name: ctc_reader
 inputs: {x: {shape: [12, 4]}}

@@ -1,7 +1,6 @@
 """Block implementations: each module registers shape rules, parameter counts and builders."""
 
-from . import attention, backbone, conv, core, merge, recurrent  # noqa: F401  (registration)
-from . import preprocessing, stock  # noqa: F401  (registration)
+from . import attention, backbone, conv, core, merge, preprocessing, recurrent, stock  # noqa: F401  (registration)
 from .base import IMPLS as IMPLS
 from .base import At as At
 from .base import Impl as Impl

@@ -34,8 +34,9 @@ def _group_channels(spec: GroupNorm, x: Sig, at: At) -> int:
     (axis,) = kept_axes(spec.axis, x, at)
     (channels,) = known_sizes((axis,), x, at, "channels")
     if spec.groups != -1 and channels % spec.groups:
+        divisors = ", ".join(str(g) for g in range(1, channels + 1) if channels % g == 0)
         raise at.fail(f"needs channels divisible by groups: {channels} channels on axis {spec.axis} "
-                      f"do not split into {spec.groups} groups", x)
+                      f"do not split into {spec.groups} groups (divisors: {divisors})", x)
     return channels
 
 

@@ -135,7 +135,7 @@ class RandomZoom(Geometric):
         for name in ("height_factor", "width_factor"):
             check_pair(self, name)
             value = getattr(self, name)
-            if value is not None and min(value if isinstance(value, tuple) else (value, -value)) <= -1:
+            if value is not None and min(value if isinstance(value, tuple) else (value,)) <= -1:
                 fail(name, f"must be above -1 (zooming in by 100% or more), got {value}")
 
 

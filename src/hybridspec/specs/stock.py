@@ -5,7 +5,19 @@ from __future__ import annotations
 import attrs
 
 from .base import CONSTRAINT, REGULARIZER, Block, MaxNorm, Regularizer, block, fail
-from .rules import INITIALIZER, NON_NEGATIVE, POSITIVE, RATE, Bool, Either, Float, Int, Maybe, TupleOf, field
+from .rules import (
+    INITIALIZER,
+    NON_NEGATIVE,
+    POSITIVE,
+    RATE,
+    Bool,
+    Either,
+    Float,
+    Int,
+    Maybe,
+    TupleOf,
+    field,
+)
 
 SEED = Maybe(NON_NEGATIVE)
 AXES = Either(Int(), TupleOf(Int(), 1))
