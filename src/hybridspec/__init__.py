@@ -13,8 +13,12 @@ from .specs import __all__ as _spec_names
 __all__ = [*_spec_names, "Report", "build", "check"]
 
 
-def build(spec: ModelSpec) -> Any:  # noqa: F405
-    """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras)."""
+def build(spec: ModelSpec, strategy: Any = None) -> Any:  # noqa: F405
+    """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras);
+    with a tf.distribute ``strategy``, its variables are created in the strategy's scope."""
+    import contextlib
+
     from .graphs.build import build as _build
 
-    return _build(spec)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        return _build(spec)

@@ -88,7 +88,7 @@ class Report:
         """A summary like ``model.summary()``: path, kind, output shape, params, cuDNN status."""
         header = ("path", "kind", "output shape", "params", "mask", "cuDNN")
         lines = [(("  " * r.path.count("[")) + r.path, r.kind, ", ".join(show(s) for s in r.shapes),
-                  f"{r.params:,}" if r.leaf or r.params else "", "yes" if r.masked else "", r.cudnn)
+                  f"{r.params:,}", "yes" if r.masked else "", r.cudnn)
                  for r in self.rows]
         widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + "  " + f"{{:>{widths[3]}}}" + "  " + \
