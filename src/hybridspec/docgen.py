@@ -25,6 +25,7 @@ from .specs.rules import Either, Instance, MapOf, Maybe, OneOf, Rule, TupleOf, d
 
 GROUPS = {"layers": "Layers", "recurrent": "Recurrent", "reusable": "Reusable blocks",
           "compose": "Composition", "repeat": "Composition", "convolutional": "Convolutional"}
+GROUPS.update({"stock": "Layers", "preprocessing": "Preprocessing and augmentation"})
 
 _conv = hs.Conv(filters=32, kernel_size=3, padding="same", activation="relu")
 EXAMPLES: dict[str, Any] = {
@@ -99,6 +100,21 @@ EXAMPLES: dict[str, Any] = {
     "cropping": hs.Cropping(cropping=((2, 2), 4)),
     "conv_lstm": hs.ConvLSTM(filters=64, kernel_size=3, padding="same", return_sequences=True),
 }
+EXAMPLES.update({
+    "rescaling": hs.Rescaling(scale=1 / 127.5, offset=-1.0),
+    "resizing": hs.Resizing(height=224, width=224, crop_to_aspect_ratio=True),
+    "center_crop": hs.CenterCrop(height=28, width=28),
+    "normalization": hs.Normalization(mean=(0.485, 0.456, 0.406), variance=(0.052, 0.05, 0.051)),
+    "random_flip": hs.RandomFlip(mode="horizontal", seed=7),
+    "random_rotation": hs.RandomRotation(factor=0.1, fill_mode="constant"),
+    "random_zoom": hs.RandomZoom(height_factor=(-0.2, 0.1)),
+    "random_translation": hs.RandomTranslation(height_factor=0.1, width_factor=(-0.2, 0.2)),
+    "random_brightness": hs.RandomBrightness(factor=0.2, value_range=(0, 1)),
+    "random_crop": hs.RandomCrop(height=28, width=28, seed=0),
+    "group_norm": hs.GroupNorm(groups=8),
+    "prelu": hs.PReLU(shared_axes=(1, 2)),
+    "activity_regularization": hs.ActivityRegularization(l1=0.001),
+})
 """The example of each kind or document class; others get a minimal generated one."""
 
 INTRO = """# Block reference

@@ -1,6 +1,16 @@
 """Block implementations: each module registers shape rules, parameter counts and builders."""
 
-from . import attention, backbone, conv, convolutional, core, merge, recurrent  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    attention,
+    backbone,
+    conv,
+    convolutional,
+    core,
+    merge,
+    preprocessing,
+    recurrent,
+    stock,
+)
 from .base import IMPLS as IMPLS
 from .base import At as At
 from .base import Impl as Impl

@@ -29,3 +29,22 @@ def compute_dtype(spec: Block, default: str = "float32") -> str:
     """The dtype a layer computes in, from its dtype policy."""
     policy = getattr(spec, "dtype", None) or default
     return {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(policy, policy)
+
+
+def keras_object(value: Any) -> Any:
+    """A Regularizer or MaxNorm spec as its Keras object; other values unchanged."""
+    import keras
+
+    if isinstance(value, Regularizer):
+        return keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
+    if isinstance(value, MaxNorm):
+        return keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
+    return value
+
+
+def field_args(spec: Block, **renames: str) -> dict[str, Any]:
+    """Every field that is not null, as a Keras argument (named ``renames[field]`` if given)."""
+    import attrs
+
+    values = {a.name: getattr(spec, a.name) for a in attrs.fields(type(spec))}
+    return {renames.get(k, k): keras_object(v) for k, v in values.items() if v is not None}

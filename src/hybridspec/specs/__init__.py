@@ -121,6 +121,34 @@ __all__ = [
     "DepthwiseConv",
 ]
 
+from .preprocessing import CenterCrop as CenterCrop
+from .preprocessing import Normalization as Normalization
+from .preprocessing import RandomBrightness as RandomBrightness
+from .preprocessing import RandomContrast as RandomContrast
+from .preprocessing import RandomCrop as RandomCrop
+from .preprocessing import RandomFlip as RandomFlip
+from .preprocessing import RandomRotation as RandomRotation
+from .preprocessing import RandomTranslation as RandomTranslation
+from .preprocessing import RandomZoom as RandomZoom
+from .preprocessing import Rescaling as Rescaling
+from .preprocessing import Resizing as Resizing
+from .stock import ActivityRegularization as ActivityRegularization
+from .stock import AlphaDropout as AlphaDropout
+from .stock import GaussianDropout as GaussianDropout
+from .stock import GaussianNoise as GaussianNoise
+from .stock import GroupNorm as GroupNorm
+from .stock import Identity as Identity
+from .stock import PReLU as PReLU
+from .stock import RMSNorm as RMSNorm
+from .stock import UnitNorm as UnitNorm
+
+__all__ += [
+    "CenterCrop", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
+    "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "GroupNorm",
+    "Identity", "PReLU", "RMSNorm", "UnitNorm",
+]
+
 
 def _tolerate_unbound() -> None:
     """Cross-field checks of the non-block spec classes wait for unbound values too."""

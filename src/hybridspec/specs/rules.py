@@ -89,11 +89,12 @@ class Int(Rule):
 
 
 class Float(Rule):
-    """A real number (integers accepted) in a range; ``below`` is an exclusive upper bound."""
+    """A real number (integers accepted) in a range; ``below`` is an exclusive upper bound and
+    ``maximum`` an inclusive one."""
 
     def __init__(self, minimum: float | None = None, below: float | None = None,
-                 positive: bool = False) -> None:
-        self.minimum, self.below, self.positive = minimum, below, positive
+                 positive: bool = False, maximum: float | None = None) -> None:
+        self.minimum, self.below, self.positive, self.maximum = minimum, below, positive, maximum
         parts = ["a number"]
         self.schema = {"type": "number"}
         if positive:
@@ -105,6 +106,9 @@ class Float(Rule):
         if below is not None:
             parts.append(f"< {below}")
             self.schema["exclusiveMaximum"] = below
+        if maximum is not None:
+            parts.append(f"<= {maximum}")
+            self.schema["maximum"] = maximum
         self.describe = " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if parts[1:] else "")
 
     def problem(self, value: Any) -> tuple[str, str] | None:
@@ -113,6 +117,8 @@ class Float(Rule):
         if (self.positive and value <= 0) or (self.minimum is not None and value < self.minimum):
             return self.bad(value)
         if self.below is not None and value >= self.below:
+            return self.bad(value)
+        if self.maximum is not None and value > self.maximum:
             return self.bad(value)
         return None
 

@@ -32,6 +32,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw", "adadelta")
 LOSSES = (
     "mse", "mae", "mape", "huber", "log_cosh", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "kl_divergence", "poisson", "hinge", "cosine_similarity",
+    "ctc",
 )
 METRICS = (
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
@@ -116,7 +117,8 @@ class TrainSpec:
         attrs.Factory(OptimizerSpec), "optimizer name or settings")
     loss: str | dict[str, str] | None = field(
         Maybe(Either(LOSS, MapOf(LOSS, 1))), None,
-        "one loss, or a mapping of output names to losses (inferred from the outputs if null)")
+        "one loss, or a mapping of output names to losses (inferred from the outputs if null); "
+        "ctc takes integer label sequences right-padded with 0, the blank")
     metrics: tuple[str, ...] | dict[str, tuple[str, ...]] | None = attrs.field(
         default=None, validator=_METRICS_RULE, converter=_metrics_tuples,
         metadata={"rule": _METRICS_RULE,

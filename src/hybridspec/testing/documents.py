@@ -46,10 +46,13 @@ def _int(rule: rules.Int, max_depth: int = 2) -> st.SearchStrategy[int]:
 @field_values.register
 def _float(rule: rules.Float, max_depth: int = 2) -> st.SearchStrategy[float | int]:
     low = 0.0 if rule.positive and rule.minimum is None else rule.minimum
-    floats = st.floats(low, rule.below, exclude_min=rule.positive, exclude_max=rule.below is not None,
+    high = rule.below if rule.maximum is None else rule.maximum
+    floats = st.floats(low, high, exclude_min=rule.positive, exclude_max=rule.below is not None,
                        allow_nan=False, allow_infinity=False)
     int_low = None if low is None else math.floor(low) + 1 if rule.positive else math.ceil(low)
     int_high = None if rule.below is None else math.ceil(rule.below) - 1
+    if rule.maximum is not None:
+        int_high = math.floor(rule.maximum)
     if int_low is not None and int_high is not None and int_high < int_low:
         return floats
     return floats | st.integers(int_low, int_high)

@@ -41,8 +41,10 @@ def out_sig(block: s.Block, x: Sig) -> Sig | None:
 def vector_block(draw: Any, x: Sig) -> s.Block:
     """A block for (batch, features)."""
     f = x.shape[-1] or 1
-    options = ["dense", "dropout", "activation", "norm", "parallel", "residual", "repeat"]
+    options = ["dense", "dropout", "activation", "norm", "parallel", "residual", "repeat", "stock"]
     kind = draw(st.sampled_from(options))
+    if kind == "stock":
+        return draw(stock_block(x))
     if kind == "dense":
         return s.Dense(units=draw(SMALL), activation=draw(st.sampled_from([None, "relu", "tanh"])),
                        use_bias=draw(st.booleans()), **draw(WEIGHT_OPTIONS))
@@ -70,7 +72,8 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
     """A block for (batch, time, features)."""
     t, f = x.shape[1], x.shape[-1]
     options = ["recurrent_stack", "cell", "bidirectional", "conv", "separable", "pool", "global_pool", "attention",
-               "dense", "layer_norm", "spatial_dropout", "zero_padding", "upsampling", "permute", "masking"]
+               "dense", "layer_norm", "spatial_dropout", "zero_padding", "upsampling", "permute", "masking",
+               "stock"]
     if depth > 0:
         options += ["time_distributed", "parallel_seq", "conv_stack"]
     if t is not None:
@@ -79,6 +82,8 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
     kind = draw(st.sampled_from(options))
     if kind in MORE_CONV:
         return draw(more_conv(x, kind))
+    if kind == "stock":
+        return draw(stock_block(x))
     if kind == "recurrent_stack":
         cell = draw(CELLS)
         return s.RecurrentStack(cell=cell, units=tuple(draw(st.lists(SMALL, min_size=1, max_size=2))),
@@ -146,7 +151,7 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
     options = ["conv", "separable", "pool", "global_pool", "flatten", "batch_norm", "zero_padding",
                "upsampling", "spatial_dropout"]
     if x.rank == 4:
-        options += ["conv_stack", "reshape"] + (["time_distributed"] if depth > 0 else [])
+        options += ["conv_stack", "reshape", "stock", "preprocessing"] + (["time_distributed"] if depth > 0 else [])
     if x.rank == 5 and depth > 0:
         options = ["time_distributed", "conv"]
     options += more_conv_options(x)
@@ -154,6 +159,10 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
     if kind in MORE_CONV:
         return draw(more_conv(x, kind))
     smallest = min(d for d in spatial if d is not None)
+    if kind == "stock":
+        return draw(stock_block(x))
+    if kind == "preprocessing":
+        return draw(preprocessing_block(x))
     if kind == "conv":
         valid = smallest >= 2 and draw(st.booleans())
         return s.Conv(filters=draw(SMALL), kernel_size=2 if valid else draw(st.integers(1, 3)),
@@ -249,6 +258,76 @@ def more_conv(draw: Any, x: Sig, kind: str) -> s.Block:
     if not bidirectional:
         return layer
     return s.Bidirectional(layer=layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
+
+
+SEEDS = st.none() | st.integers(0, 9)
+FACTORS = st.sampled_from([0.1, 0.5, (-0.2, 0.3)])
+
+
+@st.composite
+def stock_block(draw: Any, x: Sig) -> s.Block:
+    """Noise, normalization variants, identity, prelu, rescaling or normalization for any rank."""
+    f = x.shape[-1] or 1
+    kind = draw(st.sampled_from(["noise", "gaussian_dropout", "alpha_dropout", "identity", "activity",
+                                 "unit_norm", "rms_norm", "group_norm", "prelu", "normalization", "rescaling"]))
+    if kind == "noise":
+        return s.GaussianNoise(stddev=draw(st.sampled_from([0.0, 0.1, 1.0])), seed=draw(SEEDS))
+    if kind in ("gaussian_dropout", "alpha_dropout"):
+        cls = s.GaussianDropout if kind == "gaussian_dropout" else s.AlphaDropout
+        return cls(rate=draw(st.sampled_from([0.0, 0.2])), seed=draw(SEEDS))
+    if kind == "identity":
+        return s.Identity()
+    if kind == "activity":
+        return s.ActivityRegularization(l1=draw(st.sampled_from([0.0, 0.01])), l2=draw(st.sampled_from([0.0, 0.1])))
+    axes = st.sampled_from([-1, x.rank - 1, tuple(range(1, x.rank))])
+    if kind == "unit_norm":
+        return s.UnitNorm(axis=draw(axes))
+    if kind == "rms_norm":
+        return s.RMSNorm(axis=draw(axes), epsilon=draw(st.sampled_from([1e-6, 1e-3])))
+    if kind == "group_norm":
+        return s.GroupNorm(groups=draw(st.sampled_from([-1, *(g for g in range(1, f + 1) if f % g == 0)])),
+                           center=draw(st.booleans()), scale=draw(st.booleans()))
+    if kind == "prelu":
+        shared = draw(st.lists(st.integers(1, x.rank - 1), unique=True, max_size=x.rank - 1))
+        return s.PReLU(shared_axes=tuple(shared) or None, alpha_initializer=draw(st.sampled_from([None, "ones"])),
+                       alpha_regularizer=draw(st.sampled_from([None, s.Regularizer(l2=1e-3)])))
+    if kind == "normalization":
+        stats = draw(st.sampled_from(["adapt", "scalar", "list"]))
+        if stats == "adapt":
+            return s.Normalization(axis=draw(axes), invert=draw(st.booleans()))
+        mean, variance = (0.5, 2.0) if stats == "scalar" else (tuple(range(f)), (1.0,) * f)
+        return s.Normalization(mean=mean, variance=variance, invert=draw(st.booleans()))
+    return s.Rescaling(scale=draw(st.sampled_from([1 / 255, 2.0])), offset=draw(st.sampled_from([0.0, -1.0])))
+
+
+@st.composite
+def preprocessing_block(draw: Any, x: Sig) -> s.Block:
+    """A resizing, cropping or random augmentation layer for (batch, height, width, channels)."""
+    h, w = x.shape[1] or 1, x.shape[2] or 1
+    kind = draw(st.sampled_from(["flip", "rotation", "zoom", "translation", "contrast", "brightness",
+                                 "crop", "resizing", "center_crop"]))
+    if kind == "flip":
+        return s.RandomFlip(mode=draw(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"])),
+                            seed=draw(SEEDS))
+    geometric = {"fill_mode": draw(st.sampled_from(["reflect", "constant", "nearest", "wrap"])),
+                 "interpolation": draw(st.sampled_from(["bilinear", "nearest"])), "seed": draw(SEEDS)}
+    if kind == "rotation":
+        return s.RandomRotation(factor=draw(FACTORS), **geometric)
+    if kind == "zoom":
+        return s.RandomZoom(height_factor=draw(FACTORS), width_factor=draw(st.none() | FACTORS), **geometric)
+    if kind == "translation":
+        return s.RandomTranslation(height_factor=draw(FACTORS), width_factor=draw(FACTORS), **geometric)
+    if kind == "contrast":
+        return s.RandomContrast(factor=draw(st.sampled_from([0.2, (0.1, 0.4)])), seed=draw(SEEDS))
+    if kind == "brightness":
+        return s.RandomBrightness(factor=draw(FACTORS), value_range=(0, 1), seed=draw(SEEDS))
+    if kind == "crop":
+        return s.RandomCrop(height=draw(st.integers(1, h)), width=draw(st.integers(1, w)), seed=draw(SEEDS))
+    if kind == "center_crop":
+        return s.CenterCrop(height=draw(st.integers(1, h + 1)), width=draw(st.integers(1, w + 1)))
+    return s.Resizing(height=draw(st.integers(1, 8)), width=draw(st.integers(1, 8)),
+                      interpolation=draw(st.sampled_from(["bilinear", "nearest", "bicubic", "area"])),
+                      crop_to_aspect_ratio=draw(st.booleans()))
 
 
 @st.composite
@@ -393,6 +472,29 @@ def invalid_more_conv(draw: Any) -> s.ModelSpec:
     return _model((n, n, c), block)
 
 
+@st.composite
+def stock_models(draw: Any) -> s.ModelSpec:
+    """Models whose body starts with 1-3 preprocessing, augmentation, noise or normalization
+    layers (after a mask from ``masking`` sometimes), then maybe a random tail."""
+    shape, dtype = draw(INPUT_SHAPES | st.tuples(st.integers(2, 8), st.integers(2, 8), st.integers(1, 3)).map(
+        lambda t: (t, "float32")))  # images twice as often
+    x = Sig((None, *shape), dtype)
+    blocks: list[s.Block] = []
+    if x.rank == 3 and draw(st.booleans()):
+        blocks.append(s.Masking(mask_value=-1e4))
+        x = Sig(x.shape, masked=True)
+    for _ in range(draw(st.integers(1, 3))):
+        block = draw(preprocessing_block(x) if x.rank == 4 and draw(st.booleans()) else stock_block(x))
+        y = out_sig(block, x)
+        if y is not None:
+            blocks.append(block)
+            x = y
+    if draw(st.booleans()):
+        blocks.append(draw(chain(x, depth=1, max_len=2)))
+    body = blocks[0] if len(blocks) == 1 else s.Chain(blocks=tuple(blocks or [s.Identity()]))
+    return s.ModelSpec(name="m", inputs={"x": s.InputSpec(shape=shape, dtype=dtype)}, body=body)
+
+
 def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
     return s.ModelSpec(name="bad", inputs={"x": s.InputSpec(shape=shape)}, body=body)
 
@@ -400,8 +502,11 @@ def _model(shape: tuple[int | None, ...], body: s.Block) -> s.ModelSpec:
 @st.composite
 def invalid_models(draw: Any) -> tuple[str, s.ModelSpec]:
     """(rule, spec) pairs that ``check`` must reject, each breaking one shape rule."""
-    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention", "more_conv"]))
+    rule = draw(st.sampled_from(["rank", "merge", "time_distributed", "shrink", "attention", "more_conv", "groups"]))
     f, g = draw(st.integers(2, 6)), draw(st.integers(7, 9))  # unequal and not 1: no broadcasting
+    if rule == "groups":  # g channels that do not split into the groups
+        groups = draw(st.sampled_from([k for k in range(2, 11) if g % k]))
+        return rule, _model((f,), s.Chain(blocks=(s.Dense(units=g), s.GroupNorm(groups=groups))))
     if rule == "rank":
         block = draw(st.sampled_from([s.LSTM(units=f), s.RecurrentStack(units=(f,)), s.Conv(filters=f, kernel_size=1),
                                       s.Attention(kind="additive", pool=True), s.GlobalPool()]))

@@ -15,12 +15,14 @@ from ..specs import Activation, Block, Chain, ModelSpec, SpecError, TrainSpec
 from ..specs.rules import closest
 
 SPARSE = "sparse_categorical_crossentropy"
+CTC = "ctc"
 CATEGORICAL = (SPARSE, "categorical_crossentropy", "kl_divergence")
 CLASSIFICATION = (*CATEGORICAL, "binary_crossentropy")
 NEEDS_CLASSES = ("categorical_accuracy", "sparse_categorical_accuracy",
                  "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy")
 # Blocks that leave the previous block's activation in place, looking backwards from an output.
-TRANSPARENT = ("dropout", "spatial_dropout", "flatten", "reshape", "permute", "masking")
+TRANSPARENT = ("dropout", "spatial_dropout", "flatten", "reshape", "permute", "masking",
+               "identity", "activity_regularization", "gaussian_noise", "gaussian_dropout", "alpha_dropout")
 
 
 @attrs.frozen
@@ -35,7 +37,10 @@ class OutputPlan:
     metrics: tuple[str, ...]
 
     def target_shape(self) -> Shape:
-        """The per-batch target shape the loss expects (class ids for the sparse loss)."""
+        """The per-batch target shape the loss expects (class ids for the sparse loss, padded
+        label sequences of any length for ctc)."""
+        if self.loss == CTC:
+            return (self.shape[0], None)
         return self.shape[:-1] if self.loss == SPARSE else self.shape
 
 
@@ -83,6 +88,8 @@ def infer_loss(shape: Shape, activation: str | None) -> str:
 
 def _loss_problem(loss: str, shape: Shape, activation: str | None) -> str | None:
     classes = shape[-1]
+    if loss == CTC:
+        return ctc_problem(shape, activation)
     if loss in CATEGORICAL:
         if classes is None or classes < 2:
             return f"needs a last axis of 2 or more classes, got output shape {show(shape)}"
@@ -96,7 +103,18 @@ def _loss_problem(loss: str, shape: Shape, activation: str | None) -> str | None
     return None
 
 
+def ctc_problem(shape: Shape, activation: str | None) -> str | None:
+    """CTC reads (batch, time, classes) scores, class 0 being the blank."""
+    if len(shape) != 3 or (shape[-1] or 0) < 2:
+        return f"needs (batch, time, classes) scores with 2 or more classes (0 is the blank), got {show(shape)}"
+    if activation not in (None, "softmax", "linear"):
+        return f"needs softmax probabilities or linear logits, got {activation}"
+    return None
+
+
 def _metric_problem(metric: str, loss: str, shape: Shape) -> str | None:
+    if loss == CTC:
+        return "ctc outputs take no metrics (they compare targets and outputs of one shape)"
     if metric == "accuracy" and loss not in CLASSIFICATION:
         return f"accuracy needs a classification loss, got {loss}"
     if metric in NEEDS_CLASSES and (shape[-1] or 0) < 2:
@@ -133,13 +151,14 @@ def plan(spec: ModelSpec, report: Report) -> dict[str, OutputPlan]:
             raise SpecError(path, f"{loss} does not fit output '{name}': {problem}")
         chosen = metrics.get(name)
         if not isinstance(chosen, tuple):
-            chosen = ("accuracy",) if loss in CLASSIFICATION else ("mae",) if loss != "mae" else ()
+            chosen = ("accuracy",) if loss in CLASSIFICATION else ("mae",) if loss not in ("mae", CTC) else ()
         for i, metric in enumerate(chosen):
             problem = _metric_problem(metric, loss, shape)
             if problem:
                 where = f"train.metrics.{name}" if isinstance(train.metrics, dict) else "train.metrics"
                 raise SpecError(f"{where}[{i}]", f"does not fit output '{name}': {problem}")
         from_logits = loss in ("binary_crossentropy", *CATEGORICAL) and activation == "linear"
+        from_logits = from_logits or (loss == CTC and activation != "softmax")
         plans[name] = OutputPlan(name, shape, activation, loss, from_logits, chosen)
     return plans
 

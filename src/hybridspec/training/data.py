@@ -30,7 +30,7 @@ import numpy as np
 
 from ..blocks.base import show
 from ..specs import ModelSpec
-from .check import SPARSE, OutputPlan
+from .check import CTC, SPARSE, OutputPlan
 
 Arrays = dict[str, np.ndarray]
 
@@ -220,7 +220,8 @@ def match(data: Dataset, spec: ModelSpec, plans: dict[str, OutputPlan]) -> Datas
                     x[name] = _check(role, name, key, array, inp.shape, integer).astype(inp.dtype)
                 else:
                     sparse = plans[name].loss == SPARSE
-                    y[name] = _check(role, name, key, array, plans[name].target_shape()[1:], sparse, sparse)
+                    integer = sparse or plans[name].loss == CTC
+                    y[name] = _check(role, name, key, array, plans[name].target_shape()[1:], integer, sparse)
             except DataError as exc:
                 raise DataError(f"{data.name}: {exc}") from None
         splits.append(Split(x, y))

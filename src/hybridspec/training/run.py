@@ -1,6 +1,7 @@
 """Train a spec on a data source and write the results (imports Keras only when called).
 
 ``train`` checks the spec, its ``train:`` section and the data statically, builds the model,
+adapts its ``normalization`` blocks that have no mean and variance to the training data,
 compiles and fits it as the section says (defaults when there is none), evaluates it on the
 test split and writes into ``out_dir``: ``<name>.keras`` (the best model, written atomically),
 ``<name>.yaml`` (the spec), ``history.csv`` and ``learning_curve.png``.
@@ -20,8 +21,10 @@ from ..graphs.build import build
 from ..specs import ModelSpec, TrainSpec, dumps
 from ..specs.documents import replacing, write_atomic
 from ..specs.train import OptimizerSpec
+from . import ctc
+from .adapt import adapt_normalization
 from .backup import backup_callback, backup_epoch, best_callback, history_callback, read_history
-from .check import SPARSE, OutputPlan, plan
+from .check import CTC, SPARSE, OutputPlan, plan
 from .data import Dataset, load_data, match
 from .distribute import check_batch, fit_data, worker_dir
 
@@ -58,6 +61,9 @@ def optimizer(spec: OptimizerSpec) -> Any:
 
 def loss(out: OutputPlan) -> Any:
     import keras
+
+    if out.loss == CTC:
+        return ctc.loss(out)
 
     cls = getattr(keras.losses, LOSS_CLASSES[out.loss])
     return cls(from_logits=True) if out.from_logits else cls()
@@ -175,6 +181,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
             keras.utils.set_random_seed(settings.seed)
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build(spec)
+            adapt_normalization(model, _arrays(spec, dataset.train.x))
             model.compile(**compile_args(spec, plans))
         if (resumed := backup_epoch(out / "backup")) is not None:
             log(f"resuming from the backup taken after epoch {resumed}")
@@ -189,6 +196,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         keras.mixed_precision.set_global_policy(previous)
     paths = {"model": out / f"{spec.name}.keras", "spec": out / f"{spec.name}.yaml",
              "history": out / "history.csv", "curve": out / "learning_curve.png"}
+    ctc.make_savable(model, plans)
     save_model(model, paths["model"])
     write_atomic(paths["spec"], dumps(spec))
     history = read_history(paths["history"])  # every epoch, also those before a resume
