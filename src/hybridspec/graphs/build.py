@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..blocks import IMPLS, At, Sig
@@ -19,19 +20,31 @@ def layer_name(path: str) -> str:
 class KerasInterpreter:
     """Values are Keras tensors. Layers are memoized by path, so shared nodes share weights."""
 
-    def __init__(self) -> None:
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
         self.layers: dict[str, Any] = {}
-        self.names: set[str] = set()
+        self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
+        self.labels: dict[str, str] = {}  # path -> the user's name for it
+        self.frozen: list[bool] = []
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
         self.masked: dict[str, bool] = {}
 
     def unique(self, path: str) -> str:
-        name, n = layer_name(path), 1
+        """The user's name for ``path``, else one from the path (inside a named composite, from
+        that name) that no other layer has."""
+        if path in self.labels:
+            return self.labels[path]
+        prefix = max((p for p in self.labels if _within(path, p)), key=len, default=None)
+        base = layer_name(path) if prefix is None else f"{self.labels[prefix]}_{layer_name(path[len(prefix):])}"
+        name, n = base, 1
         while name in self.names:
             n += 1
-            name = f"{layer_name(path)}_{n}"
+            name = f"{base}_{n}"
         self.names.add(name)
         return name
+
+    def _label(self, spec: Block, path: str) -> None:
+        if spec.label() is not None and not (path.startswith("nodes.") and path.count(".") == 1):
+            self.labels[path] = spec.label()  # type: ignore[assignment]
 
     def input(self, name: str, spec: InputSpec) -> Any:
         import keras
@@ -43,14 +56,19 @@ class KerasInterpreter:
         pass
 
     def enter(self, spec: Block, path: str) -> None:
-        pass
+        self.frozen.append(not spec.trainable or bool(self.frozen and self.frozen[-1]))
+        self._label(spec, path)
 
     def leaf(self, spec: Block, path: str, ins: list[Any], states: list[Any], return_state: bool) -> list[Any]:
         impl = IMPLS[type(spec)]
         at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state)
         try:
             if path not in self.layers:
+                self._label(spec, path)
                 self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
+                if not spec.trainable or (self.frozen and self.frozen[-1]):
+                    for layer in _each(self.layers[path]):
+                        layer.trainable = False
             out = impl.call(spec, self.layers[path], ins + states, at)
         except Exception as exc:
             exc.add_note(f"hybridspec: while building {path} ({spec.KIND})")
@@ -65,8 +83,18 @@ class KerasInterpreter:
         return keras.layers.TimeDistributed(model, name=self.unique(path))(x)
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:
+        self.frozen.pop()
         self.shapes.setdefault(path, [tuple(t.shape) for t in outs])
         self.masked.setdefault(path, getattr(outs[0], "_keras_mask", None) is not None)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path.startswith((prefix + ".", prefix + "["))
+
+
+def _each(built: Any) -> tuple[Any, ...]:
+    """The Keras layers a builder made: one layer, or a tuple of them."""
+    return built if isinstance(built, tuple) else (built,)
 
 
 def _sig(tensor: Any) -> Sig:
@@ -77,8 +105,8 @@ def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
     import keras
 
-    check(spec)
-    interpreter = KerasInterpreter()
+    report = check(spec)
+    interpreter = KerasInterpreter(report.names)
     inputs, outputs = Walk(interpreter).model(spec)
     if spec.body is not None:
         model = keras.Model(next(iter(inputs.values())), next(iter(outputs.values())), name=spec.name)

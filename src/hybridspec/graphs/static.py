@@ -20,10 +20,14 @@ class StaticInterpreter:
         self.totals: list[list[int]] = []
         self.seen_inputs: dict[str, list[Sig]] = {}
         self.shared_by: str | None = None
+        self.frozen: list[bool] = []  # per open block: whether it or a block around it is frozen
+        self.names: dict[str, str] = {}  # the user's layer names -> their paths
+        self.input_names: set[str] = set()
 
     def input(self, name: str, spec: InputSpec) -> Sig:
         sig = Sig((None, *spec.shape), spec.dtype, False, f"inputs.{name}")
         self.rows[sig.source] = Row(sig.source, "input", (sig.shape,), sig.dtype, False)
+        self.input_names.add(name)
         return sig
 
     def sharing(self, node: str | None) -> None:
@@ -32,6 +36,19 @@ class StaticInterpreter:
     def enter(self, spec: Block, path: str) -> None:
         self.rows.setdefault(path, None)
         self.totals.append([0, 0])
+        self.frozen.append(not spec.trainable or bool(self.frozen and self.frozen[-1]))
+        self._name(spec, path)
+
+    def _name(self, spec: Block, path: str) -> None:
+        """Record the user's layer name of ``spec``; refuse one used twice."""
+        name = spec.label()
+        if name is None or (path.startswith("nodes.") and path.count(".") == 1):  # a share's row
+            return
+        other = self.names.setdefault(name, path)
+        if name in self.input_names or other != path:
+            where = f"input {name}" if name in self.input_names else other
+            raise SpecError(path, f"the layer name '{name}' is already used by {where}; layer names "
+                            "must be unique in a model", spec.KIND)
 
     def leaf(self, spec: Block, path: str, ins: list[Sig], states: list[Sig], return_state: bool) -> list[Sig]:
         impl = IMPLS.get(type(spec))
@@ -47,7 +64,10 @@ class StaticInterpreter:
                               f"{first}; a shared node needs the same input shapes", *ins)
             return outs
         self.seen_inputs[path] = ins
+        self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
+        if not spec.trainable or (self.frozen and self.frozen[-1]):
+            trainable, frozen = 0, trainable + frozen
         if self.totals:
             self.totals[-1][0] += trainable
             self.totals[-1][1] += frozen
@@ -64,6 +84,7 @@ class StaticInterpreter:
 
     def note(self, spec: Block, path: str, outs: list[Sig]) -> None:
         trainable, frozen = self.totals.pop()
+        self.frozen.pop()
         if self.totals:
             self.totals[-1][0] += trainable
             self.totals[-1][1] += frozen
@@ -80,7 +101,7 @@ def check(spec: ModelSpec) -> Report:
     interpreter = StaticInterpreter()
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)
-    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()})
+    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names)
     if spec.train is not None:
         from ..training.check import plan
 

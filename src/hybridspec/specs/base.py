@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from .errors import SpecError
-from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, field
+from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, Name, field
 
 KINDS: dict[str, type[Block]] = {}
 B = TypeVar("B", bound=type)
@@ -22,6 +22,16 @@ class Block:
     KIND: ClassVar[str] = ""
     SHORT: ClassVar[str | None] = None
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
+    COMMON: ClassVar[tuple[str, ...]] = ("name", "trainable")  # fields every kind has
+
+    name: str | None = field(Maybe(Name()), None,
+                             "Keras layer name (from the path if null); on a composite, the prefix "
+                             "of the names of the layers inside")
+    trainable: bool = field(Bool(), True, "false freezes every weight of this block and of the blocks inside")
+
+    def label(self) -> str | None:
+        """The user's Keras layer name, or None (the name comes from the path)."""
+        return self.name
 
 
 def block(kind: str, short: str | None = None, positional: tuple[str, ...] = ()) -> Callable[[B], B]:

@@ -17,6 +17,7 @@ from .rules import (
     Float,
     Int,
     Maybe,
+    Name,
     OneOf,
     TupleOf,
     field,
@@ -66,12 +67,18 @@ class Activation(Block):
     """An activation layer; relu, leaky_relu, elu and softmax take parameters."""
 
     name: str = field(OneOf(*ACTIVATION.inner.choices), doc="activation function")  # type: ignore[attr-defined]
+    layer_name: str | None = field(Maybe(Name()), None, "Keras layer name (from the path if null)")
     max_value: float | None = field(Maybe(Float(positive=True)), None, "relu: clip at this value")
     negative_slope: float | None = field(Maybe(Float(minimum=0.0)), None,
                                          "relu, leaky_relu: slope below the threshold")
     threshold: float | None = field(Maybe(Float()), None, "relu: values below are damped")
     alpha: float | None = field(Maybe(Float(positive=True)), None, "elu: scale of the negative part")
     axis: int | None = field(Maybe(Int()), None, "softmax: axis normalized over")
+
+    COMMON = ("layer_name", "trainable")
+
+    def label(self) -> str | None:
+        return self.layer_name
 
     def __attrs_post_init__(self) -> None:
         allowed = ACTIVATION_PARAMS.get(self.name, ())

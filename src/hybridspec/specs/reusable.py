@@ -23,6 +23,7 @@ from .rules import (
     SIZES,
     Bool,
     Maybe,
+    Name,
     OneOf,
     Text,
     TupleOf,
@@ -118,3 +119,9 @@ class Backbone(Block):
     weights: str | None = field(Maybe(Text()), None, "path of a local weights file (random init if null)")
     trainable: bool = field(Bool(), True, "false freezes every weight")
     pooling: str | None = field(Maybe(OneOf("avg", "max")), None, "global pooling of the features")
+    layer_name: str | None = field(Maybe(Name()), None, "Keras layer name (from the path if null)")
+
+    COMMON = ("layer_name", "trainable")
+
+    def label(self) -> str | None:
+        return self.layer_name
