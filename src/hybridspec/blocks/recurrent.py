@@ -124,24 +124,30 @@ for _cls in (LSTM, GRU, SimpleRNN):
 
 
 def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
-    if at.initial_state or at.return_state:
-        raise at.fail("initial_state and return_state need a one-directional recurrent layer")
-    inner = _cell_shape(spec.layer, ins, At(at.path, at.kind))
+    """The merged output (two with merge_mode none), then with return_state the forward layer's
+    final states and the backward layer's, as Keras orders them: [h_fw, c_fw, h_bw, c_bw]."""
+    n = 2 if isinstance(spec.layer, LSTM) else 1
+    if at.initial_state and len(at.initial_state) != 2 * n:
+        raise at.fail(f"initial_state needs {2 * n} states (forward, then backward); got "
+                      + ", ".join(f"{s.shape} from {s.source}" for s in at.initial_state))
+    halves = [at.initial_state[:n], at.initial_state[n:]]
+    fw, bw = (_cell_shape(spec.layer, ins, At(at.path, at.kind, half, at.return_state)) for half in halves)
+    inner, states = (fw[0], fw[1:] + bw[1:]) if isinstance(fw, list) and isinstance(bw, list) else (fw, [])
     assert isinstance(inner, Sig)
     if spec.merge_mode == "none":
-        return [inner, inner]
+        return [inner, inner, *states]
     if spec.merge_mode == "concat":
-        return same(inner, inner.shape[:-1] + (2 * spec.layer.units,))
-    return inner
+        inner = same(inner, inner.shape[:-1] + (2 * spec.layer.units,))
+    return [inner, *states] if states else inner
 
 
 def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
     mode = None if spec.merge_mode == "none" else spec.merge_mode
-    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer", at),
+    return keras.layers.Bidirectional(keras_cell_layer(spec.layer, f"{name}_layer", at, at.return_state),
                                       merge_mode=mode, name=name)
 
 
-implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint,
+implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint, call=_call_cell,
            params=lambda s, ins: (2 * _cell_params(s.layer, ins)[0], 0))

@@ -78,9 +78,17 @@ class KerasInterpreter:
     def time_distributed(self, spec: TimeDistributed, path: str, x: Any, inner: Any) -> Any:
         import keras
 
-        step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
-        model = keras.Model(step, inner(step), name=self.unique(path + ".model"))
-        return keras.layers.TimeDistributed(model, name=self.unique(path))(x)
+        if path not in self.layers:  # a shared node applies the same wrapper again
+            step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
+            before = set(self.layers)
+            y = inner(step)
+            made = [self.layers[p] for p in self.layers if p not in before]
+            if len(made) == 1 and not isinstance(made[0], tuple):  # one layer: wrap it, as by hand
+                wrapped = made[0]
+            else:
+                wrapped = keras.Model(step, y, name=self.unique(path + ".model"))
+            self.layers[path] = keras.layers.TimeDistributed(wrapped, name=self.unique(path))
+        return self.layers[path](x)
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:
         self.frozen.pop()
