@@ -33,7 +33,7 @@ def _error(exc: Exception) -> dict[str, str]:
 
 def _checked(file: str) -> tuple[ModelSpec, Report]:
     spec = load(file)
-    return spec, check(spec)
+    return spec, check(spec, Path(file).parent)
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
@@ -94,7 +94,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .graphs.build import build
 
-    model = build(spec)
+    model = build(spec, Path(args.file).parent)
     out = Path(args.output or f"{spec.name}.keras")
     with replacing(out, ".keras") as tmp:  # Keras insists on the .keras suffix
         model.save(tmp)

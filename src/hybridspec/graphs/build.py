@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,7 +21,8 @@ def layer_name(path: str) -> str:
 class KerasInterpreter:
     """Values are Keras tensors. Layers are memoized by path, so shared nodes share weights."""
 
-    def __init__(self, reserved: Iterable[str] = ()) -> None:
+    def __init__(self, reserved: Iterable[str] = (), folder: str | None = None) -> None:
+        self.folder = folder
         self.layers: dict[str, Any] = {}
         self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
         self.labels: dict[str, str] = {}  # path -> the user's name for it
@@ -61,7 +63,7 @@ class KerasInterpreter:
 
     def leaf(self, spec: Block, path: str, ins: list[Any], states: list[Any], return_state: bool) -> list[Any]:
         impl = IMPLS[type(spec)]
-        at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state)
+        at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state, self.folder)
         try:
             if path not in self.layers:
                 self._label(spec, path)
@@ -109,12 +111,13 @@ def _sig(tensor: Any) -> Sig:
     return Sig(tuple(tensor.shape), str(tensor.dtype))
 
 
-def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
+def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None
+          ) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
     import keras
 
-    report = check(spec)
-    interpreter = KerasInterpreter(report.names)
+    report = check(spec, folder)
+    interpreter = KerasInterpreter(report.names, None if folder is None else os.fspath(folder))
     inputs, outputs = Walk(interpreter).model(spec)
     if spec.body is not None:
         model = keras.Model(next(iter(inputs.values())), next(iter(outputs.values())), name=spec.name)
@@ -123,6 +126,7 @@ def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]
     return model, interpreter.shapes
 
 
-def build(spec: ModelSpec) -> Any:
-    """Check ``spec``, then compile it into a plain functional ``keras.Model``."""
-    return trace(spec)[0]
+def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Any:
+    """Check ``spec``, then compile it into a plain functional ``keras.Model``; files the document
+    names are read from ``folder`` (the document's folder; the current directory if None)."""
+    return trace(spec, folder)[0]

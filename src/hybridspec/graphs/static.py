@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import attrs
@@ -15,7 +16,8 @@ from .walk import Walk
 class StaticInterpreter:
     """Values are Sigs. Rows are kept in walk order; composites total their subtree's params."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder
         self.rows: dict[str, Row | None] = {}
         self.totals: list[list[int]] = []
         self.seen_inputs: dict[str, list[Sig]] = {}
@@ -54,7 +56,7 @@ class StaticInterpreter:
         impl = IMPLS.get(type(spec))
         if impl is None:
             raise SpecError(path, f"no implementation is registered for {type(spec).__name__}", spec.KIND)
-        at = At(path, spec.KIND, tuple(states), return_state)
+        at = At(path, spec.KIND, tuple(states), return_state, self.folder)
         result = impl.shape(spec, ins, at)
         outs = [attrs.evolve(s, source=path) for s in (result if isinstance(result, list) else [result])]
         if path in self.seen_inputs:
@@ -95,10 +97,11 @@ class StaticInterpreter:
                                   0 if shared else trainable, 0 if shared else frozen, leaf=False)
 
 
-def check(spec: ModelSpec) -> Report:
+def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Report:
     """Infer every node's shapes and parameters, and judge the train section against them;
-    raise SpecError naming the first bad node."""
-    interpreter = StaticInterpreter()
+    raise SpecError naming the first bad node. Files the document names (embedding weights)
+    are read from ``folder``, the document's folder (the current directory if None)."""
+    interpreter = StaticInterpreter(None if folder is None else os.fspath(folder))
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)
     report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names)

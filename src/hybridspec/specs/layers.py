@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath, PureWindowsPath
+
 import attrs
 
 from .base import Block, WeightOptions, block, fail
@@ -19,6 +21,7 @@ from .rules import (
     Maybe,
     Name,
     OneOf,
+    Text,
     TupleOf,
     field,
 )
@@ -135,6 +138,17 @@ class Embedding(Block):
     vocab: int = field(POSITIVE, doc="vocabulary size (largest id + 1)")
     dim: int = field(POSITIVE, doc="vector size")
     mask_zero: bool = field(Bool(), False, "treat id 0 as padding and emit a mask")
+    weights: str | None = field(Maybe(Text()), None, "initial vectors: a .npy file of shape (vocab, dim), "
+                                "relative to the document's folder and inside it (random if null)")
+
+    def __attrs_post_init__(self) -> None:
+        if self.weights is not None:
+            path = PurePosixPath(self.weights.replace("\\", "/"))
+            if path.is_absolute() or ".." in path.parts or PureWindowsPath(self.weights).drive:
+                fail("weights", f"must be a path inside the document's folder (no '..', not absolute), "
+                     f"got {self.weights!r}")
+            if path.suffix != ".npy":
+                fail("weights", f"must name a .npy file, got {self.weights!r}")
 
 
 @block("masking", short="mask_value")

@@ -174,11 +174,12 @@ def _arrays(spec: ModelSpec, arrays: dict[str, Any]) -> Any:
 
 def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str], *,
           epochs: int | None = None, batch_size: int | None = None, verbose: int = 1,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+          log: Callable[[str], None] = print, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Train ``spec`` on ``data`` (a Dataset or a source name); return the test metrics, the
-    fitted model and the paths written. Everything is written under ``out_dir``."""
+    fitted model and the paths written. Everything is written under ``out_dir``; files the
+    document names are read from ``folder``."""
     settings = spec.train or TrainSpec()
-    plans = plan(spec, check(spec))
+    plans = plan(spec, check(spec, folder))
     dataset = data if isinstance(data, Dataset) else load_data(data, seed=settings.seed or 0)
     dataset = match(dataset, spec, plans)
     out = Path(out_dir)
@@ -191,7 +192,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         keras.mixed_precision.set_global_policy(settings.mixed_precision or "float32")
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
-        model = build(spec)
+        model = build(spec, folder)
         model.compile(**compile_args(spec, plans))
         fitted = model.fit(
             _arrays(spec, dataset.train.x), _arrays(spec, dataset.train.y),
