@@ -25,7 +25,7 @@ class KerasInterpreter:
         self.folder = folder
         self.layers: dict[str, Any] = {}
         self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
-        self.labels: dict[str, str] = {}  # path -> the user's name for it
+        self.labels: dict[str, tuple[str, str]] = {}  # path -> (the user's name for it, its kind)
         self.frozen: list[bool] = []
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
         self.masked: dict[str, bool] = {}
@@ -34,9 +34,15 @@ class KerasInterpreter:
         """The user's name for ``path``, else one from the path (inside a named composite, from
         that name) that no other layer has."""
         if path in self.labels:
-            return self.labels[path]
+            return self.labels[path][0]
         prefix = max((p for p in self.labels if _within(path, p)), key=len, default=None)
-        base = layer_name(path) if prefix is None else f"{self.labels[prefix]}_{layer_name(path[len(prefix):])}"
+        if prefix is None:
+            base = layer_name(path)
+        else:  # stem_0, not stem_conv_stack_0
+            label, kind = self.labels[prefix]
+            rest = path[len(prefix):]
+            rest = rest[len(kind) + 1:] if rest.startswith(f".{kind}") and rest[len(kind) + 1:] else rest
+            base = f"{label}_{layer_name(rest)}"
         name, n = base, 1
         while name in self.names:
             n += 1
@@ -46,7 +52,7 @@ class KerasInterpreter:
 
     def _label(self, spec: Block, path: str) -> None:
         if spec.label() is not None and not (path.startswith("nodes.") and path.count(".") == 1):
-            self.labels[path] = spec.label()  # type: ignore[assignment]
+            self.labels[path] = (spec.label(), spec.KIND)  # type: ignore[assignment]
 
     def input(self, name: str, spec: InputSpec) -> Any:
         import keras
