@@ -206,7 +206,8 @@ def _options(draw: Any, block: s.Block) -> s.Block:
     if draw(st.integers(0, 9)) == 0:
         block = attrs.evolve(block, trainable=False)
     if draw(st.integers(0, 9)) == 0:
-        block = attrs.evolve(block, **{block.COMMON[0]: f"n{next(_NAMES)}"})
+        names: dict[str, Any] = {block.COMMON[0]: f"n{next(_NAMES)}"}
+        block = attrs.evolve(block, **names)
     return block
 
 
