@@ -39,6 +39,32 @@ print(json.dumps(worst))
 """
 
 
+EXTRA = {  # what this suite must cover whatever the draws: single-layer TimeDistributed,
+    # attention pooling over a mask, frozen and named layers, bidirectional states
+    "td_pool": """
+name: td_pool
+inputs: {x: {shape: [3, 6, 6, 1]}}
+body:
+  - {time_distributed: {conv: {filters: 2, kernel_size: 3, name: frame_conv}}}
+  - {time_distributed: [flatten, {dense: {units: 4, trainable: false}}]}
+  - {attention: {kind: additive, pool: true, units: 3}}
+""",
+    "masked_pool": """
+name: masked_pool
+inputs: {ids: {shape: [5], dtype: int32}}
+body: [{embedding: {vocab: 9, dim: 4, mask_zero: true}}, {attention: {kind: additive, pool: true}}]
+""",
+    "bi_states": """
+name: bi_states
+inputs: {src: {shape: [5, 3]}, tgt: {shape: [4, 2]}}
+nodes:
+  enc: {from: src, block: {bidirectional: {layer: {lstm: 4}, merge_mode: none}}, return_state: true}
+  dec: {from: tgt, block: {lstm: 4}, initial_state: [enc.states.2, enc.states.3]}
+outputs: {y: {from: dec}, h: {from: enc.states.0}, half: {from: enc.1}}
+""",
+}
+
+
 def _inputs(spec: hs.ModelSpec) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     out = {}
@@ -79,6 +105,11 @@ def test_examples_and_trees_reload_in_plain_keras(tmp_path):
         stems.append((tmp_path / path.stem, spec.body is not None))
         _save(spec, stems[-1][0])
 
+    for name, text in EXTRA.items():
+        spec = hs.loads(text)
+        stems.append((tmp_path / name, spec.body is not None))
+        _save(spec, stems[-1][0])
+
     @settings(max_examples=TREES, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(spec=trees.models())
@@ -88,7 +119,7 @@ def test_examples_and_trees_reload_in_plain_keras(tmp_path):
 
     save_tree()
     worst = _reload(stems)
-    assert len(worst) == len(stems) >= len(EXAMPLES) + 1
+    assert len(worst) == len(stems) >= len(EXAMPLES) + len(EXTRA) + 1
     largest = max(worst.values())
     print(f"reloaded {len(worst)} models in a keras-only process; largest difference {largest:.3g}")
     assert largest < 1e-5, {k: v for k, v in worst.items() if v >= 1e-5}

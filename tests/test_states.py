@@ -43,6 +43,16 @@ def test_bidirectional_return_state_and_selected_values_agree_with_keras(cell, m
     assert model.count_params() == report.params
 
 
+def test_a_bidirectional_node_starts_from_forward_then_backward_states():
+    doc = _doc("gru", "sum", "enc.states.1").replace(
+        "  dec:", "  both: {from: tgt, block: {bidirectional: {gru: 6}}, initial_state: [enc.states]}\n  dec:")
+    spec = hs.loads(doc.replace("out: {from: enc}", "out: {from: both}"))
+    assert hs.check(spec).outputs["out"] == (None, 12)
+    assert hs.build(spec).count_params() == hs.check(spec).params
+    with pytest.raises(hs.SpecError, match=r"initial_state needs 2 states \(forward, then backward\)"):
+        hs.check(hs.loads(doc.replace("initial_state: [enc.states]", "initial_state: [enc.states.0]")))
+
+
 def test_states_come_forward_then_backward_in_keras_order():
     spec = hs.loads(_doc("lstm", "concat", "enc.states.2, enc.states.3").replace(
         "out: {from: enc}", "c_bw: {from: enc.states.3}"))

@@ -96,7 +96,8 @@ class Walk(Generic[V]):
     def single(self, outs: list[V], path: str) -> V:
         if len(outs) != 1:
             raise SpecError(path, f"yields {len(outs)} values where one is needed (a bidirectional "
-                            "merge_mode none or return_state output must go to a merge or a graph node)")
+                            "merge_mode none or return_state output must go to a merge or a graph node, "
+                            "whose readers may select one: name.0, name.states.1)")
         return outs[0]
 
     def model(self, spec: ModelSpec) -> tuple[dict[str, V], dict[str, V]]:
