@@ -145,12 +145,12 @@ class Walk(Generic[V]):
         return (outs[:n], outs[n:]) if node.return_state else (outs, [])
 
 
-def _resolve(refs: tuple[str, ...] | list[str] | str, values: dict[str, tuple[list[Any], list[Any]]],
+def _resolve(refs: tuple[str, ...] | list[str], values: dict[str, tuple[list[Any], list[Any]]],
              where: str) -> list[Any]:
     """The values named by refs: ``name`` is a node's output(s), ``name.N`` the N-th of them,
     ``name.states`` its final states and ``name.states.N`` one of them."""
     out: list[Any] = []
-    for ref in (refs,) if isinstance(refs, str) else refs:
+    for ref in refs:
         name, states, index = parse_ref(ref)
         found = values[name][1 if states else 0]
         if index is not None and index >= len(found):
