@@ -108,10 +108,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from .graphs.plot import INSTALL_HINT, render
 
-    spec, _ = _checked(args.file)
+    spec, report = _checked(args.file)
     target = Path(args.output or f"{spec.name}.svg")
     try:
-        written = render(spec, target)
+        written = render(spec, target, report)
     except subprocess.CalledProcessError as exc:
         print(f"error: dot failed: {exc.stderr.decode(errors='replace').strip()}", file=sys.stderr)
         return 1
