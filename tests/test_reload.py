@@ -19,7 +19,7 @@ from hybridspec.testing import trees
 keras = pytest.importorskip("keras")
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.yaml"))
-TREES = 8  # property trees saved and reloaded in make test
+TREES = 8  # property trees saved and reloaded in make test (make test-slow: 80)
 
 RELOAD = """
 import json, sys
@@ -99,6 +99,15 @@ def _reload(stems: list[tuple[Path, bool]]) -> dict[str, float]:
 
 
 def test_examples_and_trees_reload_in_plain_keras(tmp_path):
+    _examples_and_trees(tmp_path, TREES)
+
+
+@pytest.mark.slow
+def test_many_trees_reload_in_plain_keras(tmp_path):
+    _examples_and_trees(tmp_path, 80)
+
+
+def _examples_and_trees(tmp_path: Path, count: int) -> None:
     stems: list[tuple[Path, bool]] = []
     for path in EXAMPLES:
         spec = hs.load(path)
@@ -110,7 +119,7 @@ def test_examples_and_trees_reload_in_plain_keras(tmp_path):
         stems.append((tmp_path / name, spec.body is not None))
         _save(spec, stems[-1][0])
 
-    @settings(max_examples=TREES, database=None, deadline=None,
+    @settings(max_examples=count, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(spec=trees.models())
     def save_tree(spec: hs.ModelSpec) -> None:
