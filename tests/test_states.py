@@ -112,3 +112,10 @@ body:
     wrapped = [(layer.name, type(layer.layer).__name__) for layer in model.layers[1:]]
     assert wrapped == [("body_0", "Conv2D"), ("body_1", "Functional"), ("td", "Dense")]
     assert model.count_params() == hs.check(spec).params
+
+
+def test_time_distributed_over_a_layer_taking_a_list_builds_a_sub_model():
+    spec = hs.loads("name: m\ninputs: {x: {shape: [2, 2, 1]}}\nbody: {time_distributed: {attention: {}}}")
+    model = hs.build(spec)
+    assert type(model.layers[1].layer).__name__ == "Functional"
+    assert model(np.zeros((1, 2, 2, 1), "float32")).shape == (1, 2, 2, 1)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..blocks import IMPLS, At, Sig
+from ..blocks.base import call_one
 from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
 from .static import check
 from .walk import Walk
@@ -27,6 +28,7 @@ class KerasInterpreter:
         self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
         self.labels: dict[str, tuple[str, str]] = {}  # path -> (the user's name for it, its kind)
         self.frozen: list[bool] = []
+        self.plain: set[str] = set()  # paths of single layers called on one tensor
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
         self.masked: dict[str, bool] = {}
 
@@ -74,6 +76,8 @@ class KerasInterpreter:
             if path not in self.layers:
                 self._label(spec, path)
                 self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
+                if impl.call is call_one and not isinstance(self.layers[path], tuple):
+                    self.plain.add(path)
                 if not spec.trainable or (self.frozen and self.frozen[-1]):
                     for layer in _each(self.layers[path]):
                         layer.trainable = False
@@ -90,9 +94,9 @@ class KerasInterpreter:
             step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
             before = set(self.layers)
             y = inner(step)
-            made = [self.layers[p] for p in self.layers if p not in before]
-            if len(made) == 1 and not isinstance(made[0], tuple):  # one layer: wrap it, as by hand
-                wrapped = made[0]
+            made = [p for p in self.layers if p not in before]
+            if len(made) == 1 and made[0] in self.plain:  # one layer on one tensor: wrap it, as by hand
+                wrapped = self.layers[made[0]]
             else:
                 wrapped = keras.Model(step, y, name=self.unique(path + ".model"))
             self.layers[path] = keras.layers.TimeDistributed(wrapped, name=self.unique(path))
