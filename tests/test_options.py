@@ -155,3 +155,10 @@ def test_conv_stack_bias_under_a_norm_and_separable_convolutions():
     assert hs.check(biased).params == model.count_params()
     with pytest.raises(hs.SpecError, match="separable: separable convolutions have rank 1 or 2"):
         _model("{conv_stack: {filters: [4], separable: true, rank: 3}}", "[4, 4, 4, 1]")
+
+
+def test_trainable_false_freezes_layers_whose_weights_are_made_when_built():
+    spec = _model("{attention: {kind: multihead, heads: 1, key_dim: 2, trainable: false}}", "[4, 3]")
+    report = hs.check(spec)
+    assert report.trainable == 0
+    assert _keras_split(hs.build(spec)) == (0, report.non_trainable)

@@ -73,15 +73,16 @@ class KerasInterpreter:
         impl = IMPLS[type(spec)]
         at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state, self.folder)
         try:
-            if path not in self.layers:
+            new = path not in self.layers
+            if new:
                 self._label(spec, path)
                 self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
                 if impl.call is call_one and not isinstance(self.layers[path], tuple):
                     self.plain.add(path)
-                if not spec.trainable or (self.frozen and self.frozen[-1]):
-                    for layer in _each(self.layers[path]):
-                        layer.trainable = False
             out = impl.call(spec, self.layers[path], ins + states, at)
+            if new and (not spec.trainable or (self.frozen and self.frozen[-1])):
+                for layer in _each(self.layers[path]):  # once built, so sub-layers made in build freeze too
+                    layer.trainable = False
         except Exception as exc:
             exc.add_note(f"hybridspec: while building {path} ({spec.KIND})")
             raise
