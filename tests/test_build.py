@@ -71,9 +71,17 @@ body: [{embedding: {vocab: 9, dim: 4, mask_zero: true}}, {attention: {kind: addi
 
 
 def _weights(model, vectors):
-    pool = model.get_layer("body_1")
-    scores = np.tanh(vectors @ np.asarray(pool.kernel) + np.asarray(pool.bias)) @ np.asarray(pool.context)
+    key = model.get_layer("body_1_key")
+    context = np.asarray(model.get_layer("body_1").scale)
+    scores = np.tanh(vectors @ np.asarray(key.kernel) + np.asarray(key.bias)) @ context
     return np.exp(scores) / np.exp(scores).sum()
+
+
+def test_attention_pooling_is_stock_keras_with_d_a_plus_2a_weights():
+    spec = hs.loads("name: m\ninputs: {x: {shape: [7, 6]}}\nbody: {attention: {kind: additive, pool: true, units: 4}}")
+    model = hs.build(spec)
+    assert all(type(layer).__module__.startswith("keras.") for layer in model.layers)
+    assert model.count_params() == hs.check(spec).params == 6 * 4 + 2 * 4
 
 
 @pytest.mark.parametrize("name", ["vgg16", "mobilenet_v2"])

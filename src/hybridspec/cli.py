@@ -34,7 +34,7 @@ def _error(exc: Exception) -> dict[str, str]:
 
 def _checked(file: str) -> tuple[ModelSpec, Report]:
     spec = load(file)
-    return spec, check(spec)
+    return spec, check(spec, Path(file).parent)
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
@@ -98,7 +98,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     use(args.backend)
     from .graphs.build import build
 
-    model = build(spec)
+    model = build(spec, Path(args.file).parent)
     out = Path(args.output or f"{spec.name}.keras")
     with replacing(out, ".keras") as tmp:  # Keras insists on the .keras suffix
         model.save(tmp)
@@ -112,10 +112,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from .graphs.plot import INSTALL_HINT, render
 
-    spec, _ = _checked(args.file)
+    spec, report = _checked(args.file)
     target = Path(args.output or f"{spec.name}.svg")
     try:
-        written = render(spec, target)
+        written = render(spec, target, report)
     except subprocess.CalledProcessError as exc:
         print(f"error: dot failed: {exc.stderr.decode(errors='replace').strip()}", file=sys.stderr)
         return 1

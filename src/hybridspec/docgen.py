@@ -216,9 +216,10 @@ def show(value: Any) -> str:
 
 
 def table(cls: type) -> list[str]:
-    """The fields of a class, required ones first."""
+    """The fields of a class, required ones first and the ones every block has last."""
     rows = ["| key | value | default | description |", "|---|---|---|---|"]
-    for a in sorted(attrs.fields(cls), key=lambda a: a.default is not attrs.NOTHING):
+    common = getattr(cls, "COMMON", ())
+    for a in sorted(attrs.fields(cls), key=lambda a: (a.default is not attrs.NOTHING, a.name in common)):
         default = a.default.factory() if isinstance(a.default, attrs.Factory) else a.default  # type: ignore[arg-type]
         shown = "required" if default is attrs.NOTHING else f"`{show(default)}`"
         cells = [f"`{doc_name(a)}`", a.metadata["rule"].describe, shown, a.metadata["doc"]]

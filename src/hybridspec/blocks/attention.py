@@ -54,18 +54,32 @@ def _attention_build(spec: Attention, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
     if spec.pool:
-        from .keras_layers import AttentionPooling
-
-        return AttentionPooling(spec.units or int(ins[0].shape[-1] or 0), name=name)
+        return _pooling_layers(spec.units or int(ins[0].shape[-1] or 0), name)
     if spec.kind == "multihead":
         return keras.layers.MultiHeadAttention(spec.heads, spec.key_dim, dropout=spec.dropout, name=name)
     cls = keras.layers.Attention if spec.kind == "dot" else keras.layers.AdditiveAttention
     return cls(use_scale=spec.use_scale, dropout=spec.dropout, name=name)
 
 
+def _pooling_layers(units: int, name: str) -> tuple[Any, ...]:
+    """Attention pooling from stock layers: keys ``x W + b`` (Dense), a zero query
+    (a key mean minus itself) and AdditiveAttention with a learned scale, whose scores
+    ``u . tanh(0 + x W + b)`` are softmaxed over the unmasked steps; d*units + 2*units weights."""
+    import keras
+
+    return (keras.layers.Dense(units, name=f"{name}_key"),
+            keras.layers.GlobalAveragePooling1D(keepdims=True, name=f"{name}_mean"),
+            keras.layers.Subtract(name=f"{name}_query"),
+            keras.layers.AdditiveAttention(use_scale=True, name=name),
+            keras.layers.Flatten(name=f"{name}_pooled"))
+
+
 def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
     if spec.pool:
-        return layer(xs[0])
+        key_layer, mean, subtract, attend, flatten = layer
+        key = key_layer(xs[0])
+        centre = mean(key)
+        return flatten(attend([subtract([centre, centre]), xs[0], key]))
     query = xs[0]
     value = xs[1] if len(xs) > 1 else query
     if spec.kind == "multihead":
@@ -76,5 +90,5 @@ def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
 
 implements(Attention, shape=_attention_shape, params=_attention_params, build=_attention_build,
            call=_attention_call,
-           keras=("Attention", "AdditiveAttention", "MultiHeadAttention", "AttentionPooling"),
+           keras=("Attention", "AdditiveAttention", "MultiHeadAttention"),
            keras_args={"num_heads": "heads"})

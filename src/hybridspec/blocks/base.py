@@ -36,12 +36,13 @@ def show(shape: Shape) -> str:
 
 @attrs.frozen
 class At:
-    """Where a rule is applied: the node's path and kind, and graph call options."""
+    """Where a rule is applied: the node's path and kind, graph call options and the document's folder."""
 
     path: str
     kind: str
     initial_state: tuple[Sig, ...] = ()
     return_state: bool = False
+    folder: str | None = None  # the document's folder: files it names are read from there
 
     def fail(self, message: str, *sigs: Sig) -> SpecError:
         """A SpecError naming this node and the shapes (and origins) it got."""

@@ -19,6 +19,7 @@ from ..specs import (
     Reshape,
     SpatialDropout,
 )
+from .arrays import check_file, load_array
 from .base import At, Sig, dense_like, implements, same
 from .keras_args import compute_dtype, weight_args
 
@@ -186,13 +187,20 @@ def _embedding_shape(spec: Embedding, ins: list[Sig], at: At) -> Sig:
     x = at.one(ins)
     if not x.dtype.startswith(("int", "uint")):
         raise at.fail(f"needs integer ids (an int32 or int64 input), got dtype {x.dtype}", x)
+    if spec.weights is not None:
+        check_file(spec.weights, (spec.vocab, spec.dim), at)
     return same(x, x.shape + (spec.dim,), dtype="float32", masked=spec.mask_zero or x.masked)
 
 
 def _embedding_build(spec: Embedding, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
-    return keras.layers.Embedding(spec.vocab, spec.dim, mask_zero=spec.mask_zero, name=name)
+    layer = keras.layers.Embedding(spec.vocab, spec.dim, mask_zero=spec.mask_zero, name=name)
+    if spec.weights is not None:  # set after building, so the vectors are weights, not config
+        array = load_array(spec.weights, (spec.vocab, spec.dim), at)
+        layer.build(ins[0].shape)
+        layer.set_weights([array.astype(layer.embeddings.dtype)])
+    return layer
 
 
 implements(Embedding, shape=_embedding_shape, build=_embedding_build,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..specs import GRU, LSTM, Bidirectional, SimpleRNN, SpecError
+from ..specs import GRU, LSTM, Bidirectional, ConvLSTM, SimpleRNN, SpecError
 from ..specs.recurrent import Recurrent, RecurrentLayer
 from .base import IMPLS, At, Sig, implements, same
 from .keras_args import compute_dtype, weight_args
@@ -128,24 +128,31 @@ for _cls in (LSTM, GRU, SimpleRNN):
 
 
 def _bidirectional_shape(spec: Bidirectional, ins: list[Sig], at: At) -> Sig | list[Sig]:
-    if at.initial_state or at.return_state:
-        raise at.fail("initial_state and return_state need a one-directional recurrent layer")
-    inner = IMPLS[type(spec.layer)].shape(spec.layer, ins, At(at.path, at.kind))
+    """The merged output (two with merge_mode none), then with return_state the forward layer's
+    final states and the backward layer's, as Keras orders them: [h_fw, c_fw, h_bw, c_bw]."""
+    n = 2 if isinstance(spec.layer, LSTM | ConvLSTM) else 1
+    if at.initial_state and len(at.initial_state) != 2 * n:
+        raise at.fail(f"initial_state needs {2 * n} states (forward, then backward); got "
+                      + ", ".join(f"{s.shape} from {s.source}" for s in at.initial_state))
+    halves = [at.initial_state[:n], at.initial_state[n:]]
+    shape = IMPLS[type(spec.layer)].shape
+    fw, bw = (shape(spec.layer, ins, At(at.path, at.kind, half, at.return_state)) for half in halves)
+    inner, states = (fw[0], fw[1:] + bw[1:]) if isinstance(fw, list) and isinstance(bw, list) else (fw, [])
     assert isinstance(inner, Sig)
     if spec.merge_mode == "none":
-        return [inner, inner]
+        return [inner, inner, *states]
     if spec.merge_mode == "concat":
-        return same(inner, inner.shape[:-1] + (2 * (inner.shape[-1] or 0),))
-    return inner
+        inner = same(inner, inner.shape[:-1] + (2 * (inner.shape[-1] or 0),))
+    return [inner, *states] if states else inner
 
 
 def _bidirectional_build(spec: Bidirectional, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
     mode = None if spec.merge_mode == "none" else spec.merge_mode
-    layer = IMPLS[type(spec.layer)].build(spec.layer, f"{name}_layer", ins, At(at.path, at.kind))
+    layer = IMPLS[type(spec.layer)].build(spec.layer, f"{name}_layer", ins, At(at.path, at.kind, (), at.return_state))
     return keras.layers.Bidirectional(layer, merge_mode=mode, name=name)
 
 
-implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint,
+implements(Bidirectional, shape=_bidirectional_shape, build=_bidirectional_build, lint=cudnn_lint, call=_call_cell,
            params=lambda s, ins: (2 * IMPLS[type(s.layer)].params(s.layer, ins)[0], 0), keras=("Bidirectional",))

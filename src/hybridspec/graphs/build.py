@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..blocks import IMPLS, At, Sig
+from ..blocks.base import call_one
 from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
 from .static import check
 from .walk import Walk
@@ -19,19 +22,39 @@ def layer_name(path: str) -> str:
 class KerasInterpreter:
     """Values are Keras tensors. Layers are memoized by path, so shared nodes share weights."""
 
-    def __init__(self) -> None:
+    def __init__(self, reserved: Iterable[str] = (), folder: str | None = None) -> None:
+        self.folder = folder
         self.layers: dict[str, Any] = {}
-        self.names: set[str] = set()
+        self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
+        self.labels: dict[str, tuple[str, str]] = {}  # path -> (the user's name for it, its kind)
+        self.frozen: list[bool] = []
+        self.plain: set[str] = set()  # paths of single layers called on one tensor
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
         self.masked: dict[str, bool] = {}
 
     def unique(self, path: str) -> str:
-        name, n = layer_name(path), 1
+        """The user's name for ``path``, else one from the path (inside a named composite, from
+        that name) that no other layer has."""
+        if path in self.labels:
+            return self.labels[path][0]
+        prefix = max((p for p in self.labels if _within(path, p)), key=len, default=None)
+        if prefix is None:
+            base = layer_name(path)
+        else:  # stem_0, not stem_conv_stack_0
+            label, kind = self.labels[prefix]
+            rest = path[len(prefix):]
+            rest = rest[len(kind) + 1:] if rest.startswith(f".{kind}") and rest[len(kind) + 1:] else rest
+            base = f"{label}_{layer_name(rest)}"
+        name, n = base, 1
         while name in self.names:
             n += 1
-            name = f"{layer_name(path)}_{n}"
+            name = f"{base}_{n}"
         self.names.add(name)
         return name
+
+    def _label(self, spec: Block, path: str) -> None:
+        if spec.label() is not None and not (path.startswith("nodes.") and path.count(".") == 1):
+            self.labels[path] = (spec.label(), spec.KIND)  # type: ignore[assignment]
 
     def input(self, name: str, spec: InputSpec) -> Any:
         import keras
@@ -43,15 +66,23 @@ class KerasInterpreter:
         pass
 
     def enter(self, spec: Block, path: str) -> None:
-        pass
+        self.frozen.append(not spec.trainable or bool(self.frozen and self.frozen[-1]))
+        self._label(spec, path)
 
     def leaf(self, spec: Block, path: str, ins: list[Any], states: list[Any], return_state: bool) -> list[Any]:
         impl = IMPLS[type(spec)]
-        at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state)
+        at = At(path, spec.KIND, tuple(_sig(s) for s in states), return_state, self.folder)
         try:
-            if path not in self.layers:
+            new = path not in self.layers
+            if new:
+                self._label(spec, path)
                 self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
+                if impl.call is call_one and not isinstance(self.layers[path], tuple):
+                    self.plain.add(path)
             out = impl.call(spec, self.layers[path], ins + states, at)
+            if new and (not spec.trainable or (self.frozen and self.frozen[-1])):
+                for layer in _each(self.layers[path]):  # once built, so sub-layers made in build freeze too
+                    layer.trainable = False
         except Exception as exc:
             exc.add_note(f"hybridspec: while building {path} ({spec.KIND})")
             raise
@@ -60,25 +91,44 @@ class KerasInterpreter:
     def time_distributed(self, spec: TimeDistributed, path: str, x: Any, inner: Any) -> Any:
         import keras
 
-        step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
-        model = keras.Model(step, inner(step), name=self.unique(path + ".model"))
-        return keras.layers.TimeDistributed(model, name=self.unique(path))(x)
+        if path not in self.layers:  # a shared node applies the same wrapper again
+            step = keras.Input(shape=tuple(x.shape[2:]), dtype=x.dtype, name=self.unique(path + ".step"))
+            before = set(self.layers)
+            y = inner(step)
+            made = [p for p in self.layers if p not in before]
+            if len(made) == 1 and made[0] in self.plain:  # one layer on one tensor: wrap it, as by hand
+                wrapped = self.layers[made[0]]
+            else:
+                wrapped = keras.Model(step, y, name=self.unique(path + ".model"))
+            self.layers[path] = keras.layers.TimeDistributed(wrapped, name=self.unique(path))
+        return self.layers[path](x)
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:
+        self.frozen.pop()
         self.shapes.setdefault(path, [tuple(t.shape) for t in outs])
         self.masked.setdefault(path, getattr(outs[0], "_keras_mask", None) is not None)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path.startswith((prefix + ".", prefix + "["))
+
+
+def _each(built: Any) -> tuple[Any, ...]:
+    """The Keras layers a builder made: one layer, or a tuple of them."""
+    return built if isinstance(built, tuple) else (built,)
 
 
 def _sig(tensor: Any) -> Sig:
     return Sig(tuple(tensor.shape), str(tensor.dtype))
 
 
-def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
+def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None
+          ) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
     import keras
 
-    check(spec)
-    interpreter = KerasInterpreter()
+    report = check(spec, folder)
+    interpreter = KerasInterpreter(report.names, None if folder is None else os.fspath(folder))
     inputs, outputs = Walk(interpreter).model(spec)
     if spec.body is not None:
         model = keras.Model(next(iter(inputs.values())), next(iter(outputs.values())), name=spec.name)
@@ -87,6 +137,7 @@ def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]
     return model, interpreter.shapes
 
 
-def build(spec: ModelSpec) -> Any:
-    """Check ``spec``, then compile it into a plain functional ``keras.Model``."""
-    return trace(spec)[0]
+def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Any:
+    """Check ``spec``, then compile it into a plain functional ``keras.Model``; files the document
+    names are read from ``folder`` (the document's folder; the current directory if None)."""
+    return trace(spec, folder)[0]

@@ -168,12 +168,13 @@ def to_dot(spec: ModelSpec, report: Report | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(spec: ModelSpec, path: str | os.PathLike[str]) -> Path:
-    """Draw ``spec`` to ``path`` (.svg, .png, .pdf or .dot); return the file written.
+def render(spec: ModelSpec, path: str | os.PathLike[str], report: Report | None = None) -> Path:
+    """Draw ``spec`` (checked as ``report``, if given) to ``path`` (.svg, .png, .pdf or .dot);
+    return the file written.
 
     Without the ``dot`` binary, writes the DOT text beside ``path`` (suffix .dot) instead."""
     path = Path(path)
-    text = to_dot(spec)
+    text = to_dot(spec, report)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"cannot draw to {path.name}: the suffix must be one of "

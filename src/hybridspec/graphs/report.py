@@ -44,6 +44,7 @@ class Report:
     name: str
     rows: tuple[Row, ...]
     outputs: dict[str, Shape]
+    names: dict[str, str] = attrs.field(factory=dict)  # the user's layer names -> their paths
 
     @property
     def trainable(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import attrs
@@ -16,15 +17,20 @@ from .walk import Walk
 class StaticInterpreter:
     """Values are Sigs. Rows are kept in walk order; composites total their subtree's params."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder
         self.rows: dict[str, Row | None] = {}
         self.totals: list[list[int]] = []
         self.seen_inputs: dict[str, list[Sig]] = {}
         self.shared_by: str | None = None
+        self.frozen: list[bool] = []  # per open block: whether it or a block around it is frozen
+        self.names: dict[str, str] = {}  # the user's layer names -> their paths
+        self.input_names: set[str] = set()
 
     def input(self, name: str, spec: InputSpec) -> Sig:
         sig = Sig((None, *spec.shape), spec.dtype, False, f"inputs.{name}")
         self.rows[sig.source] = Row(sig.source, "input", (sig.shape,), sig.dtype, False)
+        self.input_names.add(name)
         return sig
 
     def sharing(self, node: str | None) -> None:
@@ -33,12 +39,25 @@ class StaticInterpreter:
     def enter(self, spec: Block, path: str) -> None:
         self.rows.setdefault(path, None)
         self.totals.append([0, 0])
+        self.frozen.append(not spec.trainable or bool(self.frozen and self.frozen[-1]))
+        self._name(spec, path)
+
+    def _name(self, spec: Block, path: str) -> None:
+        """Record the user's layer name of ``spec``; refuse one used twice."""
+        name = spec.label()
+        if name is None or (path.startswith("nodes.") and path.count(".") == 1):  # a share's row
+            return
+        other = self.names.setdefault(name, path)
+        if name in self.input_names or other != path:
+            where = f"input {name}" if name in self.input_names else other
+            raise SpecError(path, f"the layer name '{name}' is already used by {where}; layer names "
+                            "must be unique in a model", spec.KIND)
 
     def leaf(self, spec: Block, path: str, ins: list[Sig], states: list[Sig], return_state: bool) -> list[Sig]:
         impl = IMPLS.get(type(spec))
         if impl is None:
             raise SpecError(path, f"no implementation is registered for {type(spec).__name__}", spec.KIND)
-        at = At(path, spec.KIND, tuple(states), return_state)
+        at = At(path, spec.KIND, tuple(states), return_state, self.folder)
         result = impl.shape(spec, ins, at)
         outs = [attrs.evolve(s, source=path) for s in (result if isinstance(result, list) else [result])]
         if path in self.seen_inputs:
@@ -48,7 +67,10 @@ class StaticInterpreter:
                               f"{first}; a shared node needs the same input shapes", *ins)
             return outs
         self.seen_inputs[path] = ins
+        self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
+        if not spec.trainable or (self.frozen and self.frozen[-1]):
+            trainable, frozen = 0, trainable + frozen
         if self.totals:
             self.totals[-1][0] += trainable
             self.totals[-1][1] += frozen
@@ -65,6 +87,7 @@ class StaticInterpreter:
 
     def note(self, spec: Block, path: str, outs: list[Sig]) -> None:
         trainable, frozen = self.totals.pop()
+        self.frozen.pop()
         if self.totals:
             self.totals[-1][0] += trainable
             self.totals[-1][1] += frozen
@@ -75,14 +98,15 @@ class StaticInterpreter:
                                   0 if shared else trainable, 0 if shared else frozen, leaf=False)
 
 
-def check(spec: ModelSpec) -> Report:
+def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Report:
     """Infer every node's shapes and parameters, and judge the train section against them;
-    raise SpecError naming the first bad node."""
+    raise SpecError naming the first bad node. Files the document names (embedding weights)
+    are read from ``folder``, the document's folder (the current directory if None)."""
     ensure_bound(spec)
-    interpreter = StaticInterpreter()
+    interpreter = StaticInterpreter(None if folder is None else os.fspath(folder))
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)
-    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()})
+    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names)
     if spec.train is not None:
         from ..training.check import plan
 

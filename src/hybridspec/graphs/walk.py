@@ -24,7 +24,8 @@ from ..specs import (
 )
 from ..specs.convert import default_of
 from ..specs.errors import join_path
-from ..specs.recurrent import RecurrentLayer
+from ..specs.model import parse_ref
+from ..specs.recurrent import Bidirectional, RecurrentLayer
 
 V = TypeVar("V")
 
@@ -106,7 +107,8 @@ class Walk(Generic[V]):
     def single(self, outs: list[V], path: str) -> V:
         if len(outs) != 1:
             raise SpecError(path, f"yields {len(outs)} values where one is needed (a bidirectional "
-                            "merge_mode none or return_state output must go to a merge or a graph node)")
+                            "merge_mode none or return_state output must go to a merge or a graph node, "
+                            "whose readers may select one: name.0, name.states.1)")
         return outs[0]
 
     def model(self, spec: ModelSpec) -> tuple[dict[str, V], dict[str, V]]:
@@ -120,9 +122,13 @@ class Walk(Generic[V]):
             values[name] = self.node(spec, name, values)
         outputs = {}
         for name, out in spec.outputs.items():
-            x = _resolve([out.from_], values)
+            x = _resolve([out.from_], values, f"outputs.{name}.from")
             if out.block is not None:
                 x = self.block(out.block, f"outputs.{name}.block", x)
+            elif len(x) > 1:
+                listed = ", ".join(f"{out.from_}.{i}" for i in range(len(x)))
+                raise SpecError(f"outputs.{name}.from", f"'{out.from_}' yields {len(x)} values ({listed}); "
+                                "an output is one value: select one, or give the output a block that merges them")
             outputs[name] = self.single(x, f"outputs.{name}")
         return inputs, outputs
 
@@ -132,26 +138,37 @@ class Walk(Generic[V]):
         owner = node.share or name
         block = spec.nodes[owner].block
         assert block is not None
-        if (node.initial_state or node.return_state) and not isinstance(block, RecurrentLayer):
+        if (node.initial_state or node.return_state) and not isinstance(block, RecurrentLayer | Bidirectional):
             key = "initial_state" if node.initial_state else "return_state"
             kinds = ", ".join(k for k, c in KINDS.items() if issubclass(c, RecurrentLayer))
-            raise SpecError(f"nodes.{name}.{key}", f"needs the node's block to be one recurrent layer ({kinds})")
+            raise SpecError(f"nodes.{name}.{key}", f"needs the node's block to be one recurrent layer ({kinds}) or a bidirectional one")
         self.it.sharing(name if node.share else None)
         try:
-            outs = self.block(block, f"nodes.{owner}.block", _resolve(node.reads(), values),
-                              _resolve(node.initial_state, values), node.return_state)
+            outs = self.block(block, f"nodes.{owner}.block", _resolve(node.reads(), values, f"nodes.{name}.from"),
+                              _resolve(node.initial_state, values, f"nodes.{name}.initial_state"),
+                              node.return_state)
         finally:
             self.it.sharing(None)
         if node.share:
             self.it.enter(block, f"nodes.{name}")
             self.it.note(block, f"nodes.{name}", outs)
-        return (outs[:1], outs[1:]) if node.return_state else (outs, [])
+        n = 2 if isinstance(block, Bidirectional) and block.merge_mode == "none" else 1
+        return (outs[:n], outs[n:]) if node.return_state else (outs, [])
 
 
-def _resolve(refs: tuple[str, ...] | list[str], values: dict[str, tuple[list[Any], list[Any]]]) -> list[Any]:
-    """The values named by refs: ``name`` is a node's output(s), ``name.states`` its final states."""
+def _resolve(refs: tuple[str, ...] | list[str], values: dict[str, tuple[list[Any], list[Any]]],
+             where: str) -> list[Any]:
+    """The values named by refs: ``name`` is a node's output(s), ``name.N`` the N-th of them,
+    ``name.states`` its final states and ``name.states.N`` one of them."""
     out: list[Any] = []
     for ref in refs:
-        name, _, states = ref.partition(".")
-        out.extend(values[name][1] if states else values[name][0])
+        name, states, index = parse_ref(ref)
+        found = values[name][1 if states else 0]
+        if index is not None and index >= len(found):
+            stem = f"{name}.states" if states else name
+            what = "state" if states else "value"
+            listed = ", ".join(f"{stem}.{i}" for i in range(len(found)))
+            raise SpecError(where, f"'{ref}' selects no value: {stem} yields {len(found)} {what}"
+                            f"{'' if len(found) == 1 else 's'} ({listed})")
+        out.extend(found if index is None else [found[index]])
     return out

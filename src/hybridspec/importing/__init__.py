@@ -13,7 +13,6 @@ def from_keras(model: Any, define: bool = True) -> ModelSpec:
     """The shortest document for a functional or built Sequential Keras model; a SpecError
     names the first layer that cannot be imported. ``define`` writes repeated blocks once,
     as definitions with the numbers that differ as parameters."""
-    from ..blocks import keras_layers  # noqa: F401  (hybridspec's own layers are importable)
     from ..graphs import check
     from .document import to_spec
     from .graph import read

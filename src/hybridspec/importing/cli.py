@@ -33,7 +33,6 @@ def load_keras(path: str) -> Any:
     """The model saved at ``path``, loaded in safe mode without compiling it."""
     import keras
 
-    from ..blocks import keras_layers  # noqa: F401  (hybridspec's own layers can be loaded)
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")

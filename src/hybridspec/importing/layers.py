@@ -372,9 +372,3 @@ def _multihead(ctx: Layer) -> Block:
     if plain(ctx.config.get("attention_axes")) in (None, tuple(range(1, len(ctx.shapes[0]) - 1))):
         skip += ("attention_axes",)
     return make(ctx, Attention, skip=skip, kind="multihead", causal=_causal(ctx))
-
-
-@importer("AttentionPooling")
-def _attention_pooling(ctx: Layer) -> Block:
-    units = ctx.config["units"]
-    return Attention(kind="additive", pool=True, units=None if units == ctx.shapes[0][-1] else units)

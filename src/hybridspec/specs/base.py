@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from .errors import SpecError
-from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, field
+from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, Name, field
 from .values import tolerant
 
 KINDS: dict[str, type[Block]] = {}
@@ -23,6 +23,16 @@ class Block:
     KIND: ClassVar[str] = ""
     SHORT: ClassVar[str | None] = None
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
+    COMMON: ClassVar[tuple[str, ...]] = ("name", "trainable")  # fields every kind has
+
+    name: str | None = field(Maybe(Name()), None,
+                             "Keras layer name (from the path if null); on a composite, the prefix "
+                             "of the names of the layers inside")
+    trainable: bool = field(Bool(), True, "false freezes every weight of this block and of the blocks inside")
+
+    def label(self) -> str | None:
+        """The user's Keras layer name, or None (the name comes from the path)."""
+        return self.name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -222,6 +222,8 @@ def unstructure_block(spec: Block) -> Any:
     if isinstance(spec, Chain):
         return [unstructure_block(b) for b in spec.blocks]
     body = unstructure_body(spec)
+    if isinstance(spec, Chain) and isinstance(body, list):  # no name or trainable: a plain list
+        return body
     return spec.KIND if body == {} else {spec.KIND: body}
 
 

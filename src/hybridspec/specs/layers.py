@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath, PureWindowsPath
+
 import attrs
 
 from .base import Block, WeightOptions, block, fail
@@ -17,7 +19,9 @@ from .rules import (
     Float,
     Int,
     Maybe,
+    Name,
     OneOf,
+    Text,
     TupleOf,
     field,
 )
@@ -66,12 +70,18 @@ class Activation(Block):
     """An activation layer; relu, leaky_relu, elu and softmax take parameters."""
 
     name: str = field(OneOf(*ACTIVATION.inner.choices), doc="activation function")  # type: ignore[attr-defined]
+    layer_name: str | None = field(Maybe(Name()), None, "Keras layer name (from the path if null)")
     max_value: float | None = field(Maybe(Float(positive=True)), None, "relu: clip at this value")
     negative_slope: float | None = field(Maybe(Float(minimum=0.0)), None,
                                          "relu, leaky_relu: slope below the threshold")
     threshold: float | None = field(Maybe(Float()), None, "relu: values below are damped")
     alpha: float | None = field(Maybe(Float(positive=True)), None, "elu: scale of the negative part")
     axis: int | None = field(Maybe(Int()), None, "softmax: axis normalized over")
+
+    COMMON = ("layer_name", "trainable")
+
+    def label(self) -> str | None:
+        return self.layer_name
 
     def __attrs_post_init__(self) -> None:
         allowed = ACTIVATION_PARAMS.get(self.name, ())
@@ -128,6 +138,17 @@ class Embedding(Block):
     vocab: int = field(POSITIVE, doc="vocabulary size (largest id + 1)")
     dim: int = field(POSITIVE, doc="vector size")
     mask_zero: bool = field(Bool(), False, "treat id 0 as padding and emit a mask")
+    weights: str | None = field(Maybe(Text()), None, "initial vectors: a .npy file of shape (vocab, dim), "
+                                "relative to the document's folder and inside it (random if null)")
+
+    def __attrs_post_init__(self) -> None:
+        if self.weights is not None:
+            path = PurePosixPath(self.weights.replace("\\", "/"))
+            if path.is_absolute() or ".." in path.parts or PureWindowsPath(self.weights).drive:
+                fail("weights", f"must be a path inside the document's folder (no '..', not absolute), "
+                     f"got {self.weights!r}")
+            if path.suffix != ".npy":
+                fail("weights", f"must name a .npy file, got {self.weights!r}")
 
 
 @block("masking", short="mask_value", positional=("mask_value",))

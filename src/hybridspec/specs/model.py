@@ -37,6 +37,15 @@ class InputSpec:
     dtype: str = field(OneOf(*DTYPES), "float32", "element type")
 
 
+def parse_ref(ref: str) -> tuple[str, bool, int | None]:
+    """``enc`` -> ("enc", False, None); ``enc.1`` -> ("enc", False, 1); ``enc.states.0`` ->
+    ("enc", True, 0): the node, whether its final states are meant, and which value if one."""
+    name, *rest = ref.split(".")
+    states = bool(rest) and rest[0] == "states"
+    rest = rest[1:] if states else rest
+    return name, states, int(rest[0]) if rest else None
+
+
 _accept_positional(InputSpec, ("shape", "dtype"))
 
 
@@ -48,16 +57,19 @@ def _as_inputs(value: Any) -> Any:
 
 
 class Ref(Rule):
-    """A reference to a node: ``name``, or ``name.states`` for a node's final recurrent states."""
+    """A reference to a node: ``name`` (all it yields), ``name.N`` (its N-th output, e.g. one half
+    of a bidirectional merge_mode none), ``name.states`` (its final recurrent states) or
+    ``name.states.N`` (one of them). Dots, not brackets, so YAML flow mappings need no quotes."""
 
-    describe = "a node name, or name.states"
-    schema = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.states)?$"}
+    describe = "a node name, name.N, name.states or name.states.N"
+    schema = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.states)?(\.[0-9]+)?$"}
 
     def problem(self, value: object) -> tuple[str, str] | None:
         if not isinstance(value, str):
             return self.bad(value)
-        name, _, suffix = value.partition(".")
-        ok = Name().problem(name) is None and suffix in ("", "states")
+        name, *rest = value.split(".")
+        rest = rest[1:] if rest[:1] == ["states"] else rest
+        ok = Name().problem(name) is None and len(rest) <= 1 and all(r.isdigit() and r.isascii() for r in rest)
         return None if ok else self.bad(value)
 
 
@@ -139,18 +151,19 @@ class ModelSpec:
             if node.share is not None:
                 refs.append(("share", node.share))
             for key, ref in refs:
-                target, _, states = ref.partition(".")
-                if target not in self.inputs and target not in self.nodes:
-                    raise SpecError(f"nodes.{name}.{key}", f"unknown node '{target}'.{_closest(target, known)}")
-                if states and not (target in self.nodes and self.nodes[target].return_state):
-                    raise SpecError(f"nodes.{name}.{key}",
-                                    f"'{ref}' needs node '{target}' to set return_state: true")
+                self._check_ref(ref, f"nodes.{name}.{key}", known)
             if node.share is not None and self.nodes.get(node.share, node).share is not None:
                 raise SpecError(f"nodes.{name}.share", f"'{node.share}' must be a node with its own block")
         for name, out in self.outputs.items():
-            if out.from_.partition(".")[0] not in self.inputs | self.nodes:
-                raise SpecError(f"outputs.{name}.from", f"unknown node '{out.from_}'.{_closest(out.from_, known)}")
+            self._check_ref(out.from_, f"outputs.{name}.from", known)
         return _toposort(self)
+
+    def _check_ref(self, ref: str, where: str, known: list[str]) -> None:
+        target, states, _ = parse_ref(ref)
+        if target not in self.inputs and target not in self.nodes:
+            raise SpecError(where, f"unknown node '{target}'.{_closest(target, known)}")
+        if states and not (target in self.nodes and self.nodes[target].return_state):
+            raise SpecError(where, f"'{ref}' needs node '{target}' to set return_state: true")
 
 
 def _toposort(spec: ModelSpec) -> list[str]:
@@ -178,4 +191,4 @@ def _toposort(spec: ModelSpec) -> list[str]:
 def _reads(spec: ModelSpec, name: str) -> list[str]:
     node = spec.nodes[name]
     refs = (*node.reads(), *node.initial_state, *([node.share] if node.share else []))
-    return [ref.partition(".")[0] for ref in refs]
+    return [parse_ref(ref)[0] for ref in refs]

@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 
 from .base import Block, WeightOptions, block, fail
-from .rules import ACTIVATION, POSITIVE, RATE, Bool, Instance, OneOf, TupleOf, field
+from .compose import BLOCK
+from .rules import ACTIVATION, POSITIVE, RATE, Bool, Instance, Maybe, OneOf, TupleOf, field
 
 MERGE_MODE = OneOf("concat", "sum", "mul", "ave", "none")
 CUDNN = OneOf("auto", True, False)
@@ -102,6 +103,8 @@ class RecurrentStack(Block):
     go_backwards: bool = field(Bool(), False, "read sequences in reverse")
     reset_after: bool = field(Bool(), True, "gru: reset gate after the matmul")
     use_cudnn: str | bool = field(CUDNN, "auto", "auto, true or false (lstm, gru)")
+    between: Block | None = field(Maybe(BLOCK), None, "block (or list) inserted between consecutive "
+                                  "layers, e.g. {dropout: 0.2} or [layer_norm, {dropout: 0.2}]")
 
     def __attrs_post_init__(self) -> None:
         if self.merge_mode == "none" and self.bidirectional and len(self.units) > 1:
@@ -130,6 +133,8 @@ class RecurrentStack(Block):
             if self.cell == "gru":
                 kwargs["reset_after"] = self.reset_after
             layer = CELLS[self.cell](**kwargs)
+            if i and self.between is not None:
+                out.append(self.between)
             out.append(Bidirectional(layer=layer, merge_mode=self.merge_mode)
                        if self.bidirectional else layer)
         return out

@@ -12,6 +12,7 @@ from .layers import (
     Dropout,
     LayerNorm,
     Pool,
+    SeparableConv,
     SpatialDropout,
     check_sizes,
 )
@@ -23,6 +24,7 @@ from .rules import (
     SIZES,
     Bool,
     Maybe,
+    Name,
     OneOf,
     Text,
     TupleOf,
@@ -46,18 +48,25 @@ class ConvStack(Block):
     dropout: float = field(RATE, 0.0, "dropout after each layer")
     spatial_dropout: bool = field(Bool(), False, "drop whole channels instead of values")
     rank: int | None = field(RANK, None, "spatial rank 1-3 (inferred from the input if null)")
+    use_bias: bool | None = field(Maybe(Bool()), None, "convolutions add a bias; null: only without "
+                                  "a norm (a norm's offset makes the bias redundant)")
+    separable: bool = field(Bool(), False, "depthwise separable convolutions (rank 1 or 2)")
 
     def __attrs_post_init__(self) -> None:
         check_sizes(self, "kernel_size", "strides", "pool")
         if self.spatial_dropout and not self.dropout:
             fail("spatial_dropout", "needs a dropout rate above 0")
+        if self.separable and self.rank == 3:
+            fail("separable", "separable convolutions have rank 1 or 2, rank is 3")
 
     def layers(self) -> list[Block]:
         """The layers this stack stands for, in order."""
         out: list[Block] = []
+        conv = SeparableConv if self.separable else Conv
+        bias = self.norm is None if self.use_bias is None else self.use_bias
         for filters in self.filters:
-            out.append(Conv(filters=filters, kernel_size=self.kernel_size, strides=self.strides,
-                            padding=self.padding, rank=self.rank, use_bias=self.norm is None,
+            out.append(conv(filters=filters, kernel_size=self.kernel_size, strides=self.strides,
+                            padding=self.padding, rank=self.rank, use_bias=bias,
                             activation=None if self.norm else self.activation))
             if self.norm:
                 out.append(BatchNorm() if self.norm == "batch" else LayerNorm())
@@ -118,3 +127,9 @@ class Backbone(Block):
     weights: str | None = field(Maybe(Text()), None, "path of a local weights file (random init if null)")
     trainable: bool = field(Bool(), True, "false freezes every weight")
     pooling: str | None = field(Maybe(OneOf("avg", "max")), None, "global pooling of the features")
+    layer_name: str | None = field(Maybe(Name()), None, "Keras layer name (from the path if null)")
+
+    COMMON = ("layer_name", "trainable")
+
+    def label(self) -> str | None:
+        return self.layer_name

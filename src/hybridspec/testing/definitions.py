@@ -118,7 +118,8 @@ class _Maker:
         if scalars and not isinstance(spec, Use) and self.draw(st.booleans()):
             a = self.draw(st.sampled_from(scalars))
             value = getattr(spec, a.name)
-            body = attrs.evolve(spec, **{a.alias or a.name: Param("r")})
+            changes: dict[str, Any] = {a.alias or a.name: Param("r")}
+            body = attrs.evolve(spec, **changes)
             return Repeat(for_={"r": (value,) * times}, block=body)
         return Repeat(times=times, share=self.draw(st.booleans()), block=spec)
 

@@ -9,8 +9,10 @@ checker itself computes what flows on, so trees are valid by construction.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from .. import specs as s
@@ -26,6 +28,7 @@ WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
     "kernel_constraint": st.builds(s.MaxNorm, max_norm=st.just(2.0)),
 })
 CELLS = st.sampled_from(["lstm", "gru", "simple"])
+BETWEEN = [None, s.Dropout(rate=0.1), s.LayerNorm(), s.Chain(blocks=(s.LayerNorm(), s.Dropout(rate=0.1)))]
 
 
 def out_sig(block: s.Block, x: Sig) -> Sig | None:
@@ -90,7 +93,8 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
                                 return_sequences=draw(st.booleans()), bidirectional=draw(st.booleans()),
                                 merge_mode=draw(st.sampled_from(["concat", "sum", "ave", "mul"])),
                                 use_cudnn=draw(st.sampled_from(["auto", False])) if cell != "simple" else "auto",
-                                reset_after=draw(st.booleans()) if cell == "gru" else True)
+                                reset_after=draw(st.booleans()) if cell == "gru" else True,
+                                between=draw(st.sampled_from(BETWEEN)))
     if kind in ("cell", "bidirectional"):
         cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
         layer = cls(units=draw(SMALL), return_sequences=draw(st.booleans()),
@@ -108,7 +112,8 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
                                depth_multiplier=draw(st.integers(1, 2)), **draw(WEIGHT_OPTIONS))
     if kind == "conv_stack":
         return s.ConvStack(filters=(draw(SMALL), draw(SMALL)), kernel_size=draw(st.integers(1, 3)),
-                           norm=draw(st.sampled_from([None, "batch", "layer"])), pool=None)
+                           norm=draw(st.sampled_from([None, "batch", "layer"])), pool=None,
+                           use_bias=draw(st.sampled_from([None, True, False])), separable=draw(st.booleans()))
     if kind == "pool":
         return s.Pool(mode=draw(st.sampled_from(["max", "avg"])), size=2, padding="same")
     if kind == "global_pool":
@@ -174,7 +179,7 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
     if kind == "conv_stack":
         return s.ConvStack(filters=tuple(draw(st.lists(SMALL, min_size=1, max_size=2))),
                            norm=draw(st.sampled_from([None, "batch"])), pool=2 if smallest >= 4 else None,
-                           dropout=draw(st.sampled_from([0.0, 0.1])))
+                           dropout=draw(st.sampled_from([0.0, 0.1])), separable=draw(st.booleans()))
     if kind == "pool":
         return s.Pool(mode=draw(st.sampled_from(["max", "avg"])), size=2, padding="same")
     if kind == "global_pool":
@@ -332,12 +337,27 @@ def preprocessing_block(draw: Any, x: Sig) -> s.Block:
 
 @st.composite
 def step(draw: Any, x: Sig, depth: int) -> s.Block:
-    """One block that accepts ``x``."""
+    """One block that accepts ``x``; now and then frozen (trainable: false) or named."""
     if x.rank == 2:
-        return draw(vector_block(x))
-    if x.rank == 3:
-        return draw(sequence_block(x, depth))
-    return draw(image_block(x, depth))
+        block = draw(vector_block(x))
+    elif x.rank == 3:
+        block = draw(sequence_block(x, depth))
+    else:
+        block = draw(image_block(x, depth))
+    return draw(_options(block))
+
+
+_NAMES = itertools.count()  # layer names must be unique in a model: never drawn twice
+
+
+@st.composite
+def _options(draw: Any, block: s.Block) -> s.Block:
+    if draw(st.integers(0, 9)) == 0:
+        block = attrs.evolve(block, trainable=False)
+    if draw(st.integers(0, 9)) == 0:
+        names: dict[str, Any] = {block.COMMON[0]: f"n{next(_NAMES)}"}
+        block = attrs.evolve(block, **names)
+    return block
 
 
 @st.composite
@@ -391,9 +411,12 @@ def _to_vector(x: Sig) -> s.Block:
 def graph_models(draw: Any) -> s.ModelSpec:
     """Multi-input, multi-output graphs: branches merged, shared (Siamese) nodes, cross-attention
     and encoder-decoder recurrent nodes passing their final states."""
-    kind = draw(st.sampled_from(["branches", "siamese", "seq2seq", "cross_attention", "conv_states"]))
+    kind = draw(st.sampled_from(["branches", "siamese", "seq2seq", "cross_attention", "conv_states",
+                                 "bidirectional_states"]))
     if kind == "conv_states":
         return draw(conv_state_graphs())
+    if kind == "bidirectional_states":
+        return draw(bidirectional_states())
     if kind == "seq2seq":
         cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
         units = draw(SMALL)
@@ -452,6 +475,26 @@ def conv_state_graphs(draw: Any) -> s.ModelSpec:
               "tgt": s.InputSpec(shape=(draw(st.sampled_from([None, 2])), size, draw(SMALL)))}
     return s.ModelSpec(name="g", inputs=inputs, nodes=nodes,
                        outputs={"frames": s.Output(from_="dec"), "code": s.Output(from_="enc", block=s.GlobalPool())})
+
+
+@st.composite
+def bidirectional_states(draw: Any) -> s.ModelSpec:
+    """A bidirectional encoder returning its states; the decoder starts from the forward or the
+    backward ones (``enc.states.N``), and outputs read one state and one selected value."""
+    cls = draw(st.sampled_from([s.LSTM, s.GRU]))
+    n, units = (2 if cls is s.LSTM else 1), draw(SMALL)
+    mode = draw(st.sampled_from(["concat", "sum", "none"]))
+    first = draw(st.sampled_from([0, n]))
+    enc = s.Bidirectional(layer=cls(units=units, return_sequences=draw(st.booleans())), merge_mode=mode)
+    nodes = {"enc": s.Node(from_="src", block=enc, return_state=True),
+             "dec": s.Node(from_="tgt", block=cls(units=units), initial_state=tuple(
+                 f"enc.states.{first + i}" for i in range(n)))}
+    outputs = {"y": s.Output(from_="dec", block=s.Dense(units=2)),
+               "state": s.Output(from_=f"enc.states.{draw(st.integers(0, 2 * n - 1))}"),
+               "enc": s.Output(from_=f"enc.{draw(st.integers(0, 1))}" if mode == "none" else "enc")}
+    return s.ModelSpec(name="g", inputs={"src": s.InputSpec(shape=(draw(st.sampled_from([None, 3])), draw(SMALL))),
+                                         "tgt": s.InputSpec(shape=(draw(st.sampled_from([None, 4])), draw(SMALL)))},
+                       nodes=nodes, outputs=outputs)
 
 
 def models() -> st.SearchStrategy[s.ModelSpec]:

@@ -12,6 +12,7 @@ import attrs
 from ..blocks.base import Shape, show
 from ..graphs.report import Report
 from ..specs import Activation, Block, Chain, ModelSpec, SpecError, TrainSpec
+from ..specs.model import parse_ref
 from ..specs.rules import closest
 
 SPARSE = "sparse_categorical_crossentropy"
@@ -53,8 +54,9 @@ def final_activation(spec: ModelSpec, output: str) -> str | None:
         found = _activation(out.block)
         if found != "":
             return found
-    node = spec.nodes.get(out.from_.partition(".")[0])
-    if node is None or out.from_.endswith(".states"):
+    name, states, _ = parse_ref(out.from_)
+    node = spec.nodes.get(name)
+    if node is None or states:
         return None
     block = spec.nodes[node.share].block if node.share else node.block
     return _activation(block) if block is not None else None

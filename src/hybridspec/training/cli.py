@@ -4,6 +4,7 @@ only when it runs, after the static checks of the spec, its train section and th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         strategy = strategy_of(args.strategy, args.cpu_devices)
     try:
         train(spec, args.data, args.out or f"runs/{spec.name}", epochs=args.epochs,
-              batch_size=args.batch_size, strategy=strategy)
+              batch_size=args.batch_size, strategy=strategy, folder=os.path.dirname(args.file))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -154,14 +154,15 @@ def _arrays(spec: ModelSpec, arrays: dict[str, Any]) -> Any:
 
 def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str], *,
           epochs: int | None = None, batch_size: int | None = None, verbose: int = 1,
-          strategy: Any = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+          strategy: Any = None, log: Callable[[str], None] = print,
+          folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Train ``spec`` on ``data`` (a Dataset or a source name); return the test metrics, the
     fitted model and the paths written. Everything is written under ``out_dir`` (a worker of
-    a multi-worker cluster other than the chief writes into ``out_dir/worker-N``). With a
-    tf.distribute ``strategy``, the model is built and compiled in its scope and the batch
-    size is the global batch."""
+    a multi-worker cluster other than the chief writes into ``out_dir/worker-N``); files the
+    document names are read from ``folder``. With a tf.distribute ``strategy``, the model is
+    built and compiled in its scope and the batch size is the global batch."""
     settings = spec.train or TrainSpec()
-    plans = plan(spec, check(spec))
+    plans = plan(spec, check(spec, folder))
     dataset = data if isinstance(data, Dataset) else load_data(data, seed=settings.seed or 0)
     dataset = match(dataset, spec, plans)
     out = worker_dir(Path(out_dir))
@@ -180,7 +181,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
-            model = build(spec)
+            model = build(spec, folder)
             adapt_normalization(model, _arrays(spec, dataset.train.x))
             model.compile(**compile_args(spec, plans))
         if (resumed := backup_epoch(out / "backup")) is not None:
