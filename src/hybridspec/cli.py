@@ -22,7 +22,7 @@ from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
 from .specs.documents import replacing
 
-PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli")
+PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.tune_cli")
 
 
 def _error(exc: Exception) -> dict[str, str]:

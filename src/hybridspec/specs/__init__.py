@@ -95,3 +95,5 @@ __all__ = [
     "ConvStack",
     "TrainSpec",
 ]
+
+from . import search as search  # noqa: E402 (registers the search-node parsers)
