@@ -8,6 +8,7 @@ import attrs
 
 from ..blocks import IMPLS, At, Sig
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
+from ..specs.values import ensure_bound
 from .report import Report, Row
 from .walk import Walk
 
@@ -77,6 +78,7 @@ class StaticInterpreter:
 def check(spec: ModelSpec) -> Report:
     """Infer every node's shapes and parameters, and judge the train section against them;
     raise SpecError naming the first bad node."""
+    ensure_bound(spec)
     interpreter = StaticInterpreter()
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)

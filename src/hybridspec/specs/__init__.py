@@ -46,6 +46,8 @@ from .reusable import Backbone as Backbone
 from .reusable import ConvStack as ConvStack
 from .schema import json_schema as json_schema
 from .train import TrainSpec as TrainSpec
+from .values import Param as Param
+from .values import Unbound as Unbound
 
 __all__ = [
     "KINDS",
@@ -94,6 +96,20 @@ __all__ = [
     "Backbone",
     "ConvStack",
     "TrainSpec",
+    "Param",
+    "Unbound",
 ]
+
+
+def _tolerate_unbound() -> None:
+    """Cross-field checks of the non-block spec classes wait for unbound values too."""
+    from .schema import _data_classes
+    from .values import tolerant
+
+    for cls in _data_classes():
+        tolerant(cls)
+
+
+_tolerate_unbound()
 
 from . import search as search  # noqa: E402 (registers the search-node parsers)

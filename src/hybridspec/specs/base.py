@@ -9,6 +9,7 @@ import attrs
 
 from .errors import SpecError
 from .rules import DTYPE_POLICY, INITIALIZER, Bool, Float, Instance, Int, Maybe, field
+from .values import tolerant
 
 KINDS: dict[str, type[Block]] = {}
 B = TypeVar("B", bound=type)
@@ -22,6 +23,10 @@ class Block:
     KIND: ClassVar[str] = ""
     SHORT: ClassVar[str | None] = None
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        tolerant(cls)  # cross-field checks wait for unbound values to be bound
 
 
 def block(kind: str, short: str | None = None, positional: tuple[str, ...] = ()) -> Callable[[B], B]:

@@ -3,12 +3,15 @@
 cattrs's default hooks coerce ("12" to 12, true to 1) and ignore unknown keys. Here every
 primitive passes through untouched so that the field rules judge it, unknown keys are
 errors, and every failure becomes one SpecError whose path is the place in the document.
+Every hook first tries ``values.PARSERS``, so an unbound value (``$name``, a search node)
+may stand in any field or block position; ``KIND_HOOKS`` lets kinds that are not
+registered classes (a document's definitions) be structured where a block goes.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, Union, get_args, get_origin
 
@@ -28,8 +31,13 @@ from .base import KINDS, Block
 from .compose import Chain
 from .errors import SpecError, join_path
 from .rules import Instance, closest, doc_name
+from .values import Unbound, parse
+from .values import to_data as unbound_data
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+KIND_HOOKS: list[Callable[[str], Callable[[Any], Block] | None]] = []
+"""Functions ``kind -> structure(body) | None`` consulted for a kind not in KINDS."""
 
 
 def doc_keys(cls: type) -> list[str]:
@@ -109,14 +117,25 @@ def _is_short(cls: type[Block], body: Any) -> bool:
     """Whether ``body`` is the short form: the value of the SHORT field alone."""
     if not cls.SHORT:
         return False
-    if not isinstance(body, Mapping):
+    if not isinstance(body, Mapping) or parse(body) is not None:
         return True
     short = attrs.fields_dict(cls)[cls.SHORT].metadata["rule"]
     return isinstance(short, Instance) and not set(body) <= set(doc_keys(cls))
 
 
+def _extra_kind(kind: Any) -> Callable[[Any], Block] | None:
+    for hook in KIND_HOOKS:
+        found = hook(kind) if isinstance(kind, str) else None
+        if found is not None:
+            return found
+    return None
+
+
 def structure_block(value: Any, cls: type = Block) -> Block:
     """A block from its document form: ``{kind: body}``, a bare kind name, or a list (chain)."""
+    unbound = parse(value)
+    if unbound is not None:
+        return unbound
     if cls in KINDS.values():
         return structure_body(value, cls)
     if isinstance(value, list):
@@ -126,10 +145,15 @@ def structure_block(value: Any, cls: type = Block) -> Block:
         return _guarded(lambda b: Chain(blocks=b), blocks, "")
     if isinstance(value, str) and value in KINDS:
         return _guarded(lambda v: structure_body({}, KINDS[v]), value, value)
+    if isinstance(value, str) and _extra_kind(value):
+        return _guarded(_extra_kind(value), None, value)  # type: ignore[arg-type]
     if not isinstance(value, Mapping) or len(value) != 1:
         shown = f"keys {', '.join(map(str, value))}" if isinstance(value, Mapping) else repr(value)
         raise SpecError("", f"a block is a mapping with one key, its kind, or a list of blocks; got {shown}")
     (kind, body), = value.items()
+    extra = _extra_kind(kind) if kind not in KINDS else None
+    if extra is not None:
+        return _guarded(extra, body, kind)
     if kind not in KINDS:
         raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), list(KINDS))}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
@@ -137,6 +161,8 @@ def structure_block(value: Any, cls: type = Block) -> Block:
 
 def unstructure_block(spec: Block) -> Any:
     """The shortest document form of a block."""
+    if isinstance(spec, Unbound):
+        return spec.to_data()
     if isinstance(spec, Chain):
         return [unstructure_block(b) for b in spec.blocks]
     body = unstructure_body(spec)
@@ -145,6 +171,8 @@ def unstructure_block(spec: Block) -> Any:
 
 def unstructure_body(spec: Block) -> Any:
     """A block's fields (defaults left out), or its short form when only SHORT is set."""
+    if isinstance(spec, Unbound):
+        return spec.to_data()
     cls = type(spec)
     body = unstructure_fields(spec)
     if cls.SHORT and list(body) == [cls.SHORT] and body[cls.SHORT] is not None:
@@ -166,12 +194,27 @@ def unstructure_fields(obj: Any) -> dict[str, Any]:
         default = default_of(a)
         if a.default is not attrs.NOTHING and value == default and type(value) is type(default):
             continue
-        concrete = a.type in KINDS.values() or a.type in {c.__name__ for c in KINDS.values()}
-        out[doc_name(a)] = unstructure_body(value) if concrete else _plain(value)
+        out[doc_name(a)] = unstructure_body(value) if concrete(a) else _plain(value)
     return out
 
 
+def concrete(a: attrs.Attribute) -> bool:
+    """Whether a field holds one block kind, written as its body without the kind key."""
+    return a.type in KINDS.values() or a.type in {c.__name__ for c in KINDS.values()}
+
+
+def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
+    """The path of ``spec``'s field ``a`` when ``spec``'s fields are at ``base``: a block
+    written in its short form (only SHORT set) has no key for the field."""
+    if isinstance(spec, Block) and spec.SHORT == a.name and all(
+            b.name == a.name or getattr(spec, b.name) == default_of(b) for b in attrs.fields(type(spec))):
+        return base
+    return join_path(base, doc_name(a))
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, Unbound | str):
+        return unbound_data(value)
     if isinstance(value, Block):
         return unstructure_block(value)
     if isinstance(value, tuple):
@@ -226,11 +269,19 @@ def _structure_attrs(value: Any, cls: type) -> Any:
     return _guarded(lambda v: _structure_fields(v, cls), value, "")
 
 
+def unbound_first(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A structure hook that first reads an unbound value (``$name``, a search node)."""
+    def structure(value: Any, t: Any) -> Any:
+        found = parse(value)
+        return hook(value, t) if found is None else found
+    return structure
+
+
 for _primitive in (int, float, str, bool):
-    converter.register_structure_hook(_primitive, lambda v, _: v)
-converter.register_structure_hook_func(_is_union, _structure_union)
-converter.register_structure_hook_func(lambda t: get_origin(t) is tuple, _structure_tuple)
-converter.register_structure_hook_func(lambda t: get_origin(t) is dict, _structure_dict)
+    converter.register_structure_hook(_primitive, unbound_first(lambda v, _: v))
+converter.register_structure_hook_func(_is_union, unbound_first(_structure_union))
+converter.register_structure_hook_func(lambda t: get_origin(t) is tuple, unbound_first(_structure_tuple))
+converter.register_structure_hook_func(lambda t: get_origin(t) is dict, unbound_first(_structure_dict))
 converter.register_structure_hook_func(_is_block_type, lambda v, t: structure_block(v, t))
 converter.register_structure_hook_func(
-    lambda t: attrs.has(t) and not _is_block_type(t), _structure_attrs)
+    lambda t: attrs.has(t) and not _is_block_type(t), unbound_first(_structure_attrs))

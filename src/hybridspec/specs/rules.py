@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from .errors import SpecError, join_path
+from .values import Unbound
 
 
 def closest(word: str, options: list[str]) -> str:
@@ -22,10 +23,16 @@ def closest(word: str, options: list[str]) -> str:
 
 
 class Rule:
-    """Base rule: subclasses define ``problem`` (None when the value is fine)."""
+    """Base rule: subclasses define ``problem`` (None when the value is fine). An unbound
+    value (``$param``, a search node) is judged by its own ``problem_under(rule)`` instead."""
 
     describe = "a value"
     schema: dict[str, Any] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "problem" in cls.__dict__:
+            cls.problem = _unbound_aware(cls.__dict__["problem"])  # type: ignore[method-assign,assignment]
 
     def problem(self, value: Any) -> tuple[str, str] | None:
         """Return (sub-path, message) for a bad value, or None."""
@@ -39,6 +46,16 @@ class Rule:
 
     def bad(self, value: Any, sub: str = "") -> tuple[str, str]:
         return sub, f"must be {self.describe}, got {value!r}"
+
+
+def _unbound_aware(problem: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def checked(self: Rule, value: Any) -> tuple[str, str] | None:
+        if isinstance(value, Unbound):
+            return value.problem_under(self)
+        return problem(self, value)
+
+    checked.__doc__ = problem.__doc__
+    return checked
 
 
 def doc_name(attribute: attrs.Attribute) -> str:

@@ -140,12 +140,12 @@ class TrainSpec:
 
 def _register_short_optimizer() -> None:
     """Let documents write ``optimizer: adam`` for ``optimizer: {name: adam}``."""
-    from .convert import _structure_attrs, converter
+    from .convert import _structure_attrs, converter, unbound_first
 
     def structure(value: Any, cls: type) -> OptimizerSpec:
         return _structure_attrs({"name": value} if isinstance(value, str) else value, cls)
 
-    converter.register_structure_hook(OptimizerSpec, structure)
+    converter.register_structure_hook(OptimizerSpec, unbound_first(structure))
 
 
 _register_short_optimizer()
