@@ -28,6 +28,7 @@ from .static import check
 Combo = dict[str, Any]
 EXHAUSTIVE_LIMIT = 2_000
 SAMPLES = 1_000
+SHOWN = 8  # invalid groups listed in the summary
 
 
 @attrs.frozen
@@ -209,6 +210,8 @@ class Invalid:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_show, value)) + "]"
     if isinstance(value, float):
         return f"{value:.4g}"
     return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
@@ -243,7 +246,9 @@ class SpaceReport:
                  f"valid: {self.valid:,} of {self.checked:,}; params {self.params[0]:,} to {self.params[1]:,}"]
         if self.invalid:
             lines.append(f"invalid: {self.invalid_count:,} combination(s)")
-            lines += [f"  {g.line()}" for g in self.invalid]
+            lines += [f"  {g.line()}" for g in self.invalid[:SHOWN]]
+            if len(self.invalid) > SHOWN:
+                lines.append(f"  ... and {len(self.invalid) - SHOWN} more group(s) (--json lists them all)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -326,12 +331,30 @@ def check_space(spec: ModelSpec | Mapping[str, Any], *, max_params: int | None =
                        (min(good), max(good)), time.perf_counter() - start, example)
 
 
+def checked(spec: ModelSpec, max_params: int | None = None) -> Report | SpaceReport:
+    """``check`` a concrete document (refusing it above ``max_params``), or ``check_space``
+    a document with search nodes."""
+    data = to_data(spec)
+    if dims(data):
+        return check_space(data, max_params=max_params)
+    report = check(spec)
+    if max_params is not None and report.params > max_params:
+        raise SpecError(budget_path(report, max_params),
+                        f"{report.params:,} params is above --max-params {max_params:,}")
+    return report
+
+
 def _groups(found: list[Dim], bad: list[Outcome], judged: Judge) -> list[Invalid]:
-    spare = [max(200, len(bad))]
-    grouped: dict[Any, list[Any]] = {}
+    """Invalid outcomes grouped by failing path and causes; an outcome that shows a known
+    group's causes joins it without further checks."""
+    spare = [max(400, 20 * len(found))]
+    groups: list[list[Any]] = []  # [outcome, causes, count]
     for outcome in bad:
-        why = causes(found, outcome, judged, spare)
-        entry = grouped.setdefault((outcome.path, key(why)), [outcome, why, 0])
-        entry[2] += 1
-    ordered = sorted(grouped.values(), key=lambda e: -e[2])
-    return [Invalid(o.path, o.message, why, n, o.combo) for o, why, n in ordered]
+        known = next((g for g in groups if g[0].path == outcome.path
+                      and all(outcome.combo.get(k) == v for k, v in g[1].items())), None)
+        if known is None:
+            groups.append([outcome, causes(found, outcome, judged, spare), 1])
+        else:
+            known[2] += 1
+    groups.sort(key=lambda g: -g[2])
+    return [Invalid(o.path, o.message, why, n, o.combo) for o, why, n in groups]

@@ -1,6 +1,6 @@
 """Search nodes: values a document leaves open for a tuner to choose, one per trial.
 
-``{choice: [32, 64]}`` (numbers, booleans, names), ``{int: [16, 128], step: 16}`` and
+``{choice: [32, 64]}`` (numbers, booleans, names, lists of those), ``{int: [16, 128], step: 16}`` and
 ``{float: [1e-4, 1e-2], log: true}`` stand in any field; ``{one_of: [...]}`` stands where a
 block goes and chooses among whole sub-trees, which may hold search nodes of their own (active
 only under their branch). Each node is checked against the rule of the field it stands in, so a
@@ -19,9 +19,6 @@ import attrs
 from .errors import SpecError, join_path
 from .rules import Rule
 from .values import PARSERS, Unbound
-
-Scalar = int | float | str | bool | None
-
 
 @attrs.frozen
 class Search(Unbound):
@@ -45,19 +42,27 @@ def _scalar(value: Any) -> bool:
     return value is None or type(value) in (int, float, str, bool)
 
 
+def _value(value: Any) -> Any:
+    """A choice's value: a scalar, or a list of scalars (kept as a tuple, as specs keep lists)."""
+    if isinstance(value, list | tuple) and value and all(_scalar(v) for v in value):
+        return tuple(value)
+    return value
+
+
 @attrs.frozen
 class Choice(Search):
     """One of listed values: ``{choice: [32, 64, 128]}``."""
 
     KEY: ClassVar[str] = "choice"
-    values: tuple[Scalar, ...]
+    values: tuple[Any, ...] = attrs.field(converter=lambda vs: tuple(_value(v) for v in vs))
 
     def __attrs_post_init__(self) -> None:
         if not self.values:
             raise SpecError("choice", "needs at least one value, got []")
         for i, value in enumerate(self.values):
-            if not _scalar(value):
-                raise SpecError(f"choice[{i}]", f"must be a number, true/false, a name or null, got {value!r}")
+            if not (_scalar(value) or isinstance(value, tuple)):
+                raise SpecError(f"choice[{i}]", "must be a number, true/false, a name, null or a "
+                                f"non-empty list of those, got {value!r}")
             if any(type(v) is type(value) and v == value for v in self.values[:i]):
                 raise SpecError(f"choice[{i}]", f"repeats the value {value!r}")
 
@@ -72,7 +77,7 @@ class Choice(Search):
         return None
 
     def to_data(self) -> Any:
-        return {"choice": list(self.values)}
+        return {"choice": [list(v) if isinstance(v, tuple) else v for v in self.values]}
 
 
 @attrs.frozen
