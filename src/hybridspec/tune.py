@@ -216,7 +216,7 @@ def tuner(model: Any, kind: str = "random", *, max_trials: int = 10, objective_:
     if kind not in TUNERS:
         raise ValueError(f"tuner must be one of {', '.join(TUNERS)}, got {kind!r}")
     _, guarded, tuner_class = _classes()
-    name, direction = objective_ or objective(model.concrete(model.report.example))
+    name, direction = objective_ or objective(concrete(model.data, model.report.example))
     goal = kt.Objective(name, direction)
     oracles = {"random": (kt.oracles.RandomSearchOracle, kt.Tuner, {"max_trials": max_trials}),
                "bayesian": (kt.oracles.BayesianOptimizationOracle, kt.Tuner, {"max_trials": max_trials}),

@@ -76,6 +76,7 @@ def tune_file(spec: Any, data: Any, out: Path, *, kind: str = "random", max_tria
     """Tune ``spec`` on ``data`` (a source name or Dataset); write and return the results."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .graphs import check
+    from .graphs.space import concrete
     from .specs.documents import dump
     from .training.check import plan
     from .training.data import Dataset, load_data, match
@@ -83,7 +84,7 @@ def tune_file(spec: Any, data: Any, out: Path, *, kind: str = "random", max_tria
     from .tune import best_document, hypermodel, trial_rows, tuner
 
     model = hypermodel(spec, max_params=max_params, report=report)
-    example = model.concrete(model.report.example)
+    example = concrete(model.data, model.report.example)
     dataset = data if isinstance(data, Dataset) else load_data(data, seed=seed)
     dataset = match(dataset, example, plan(example, check(example)))
     out.mkdir(parents=True, exist_ok=True)

@@ -242,7 +242,7 @@ class SpaceReport:
         space = f"{self.size:,} combinations" + (f" ({continuous} float range(s) at their ends)" if continuous else "")
         walk = "every combination" if self.method == "exhaustive" else \
             f"{self.checked:,} sampled (all corners plus random draws)"
-        lines = [f"search space: {len(self.dims)} dimension(s), {space}; checked {walk} in {self.seconds:.2f} s",
+        lines = [f"search space: {len(self.dims)} dimension(s), {space}; checked {walk}",
                  f"valid: {self.valid:,} of {self.checked:,}; params {self.params[0]:,} to {self.params[1]:,}"]
         if self.invalid:
             lines.append(f"invalid: {self.invalid_count:,} combination(s)")
