@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .specs import ModelSpec, SpecError, load
-from .specs.documents import from_data
-
 from keras.wrappers import SKLearnClassifier, SKLearnRegressor
 from sklearn.base import BaseEstimator
+
+from .specs import ModelSpec, SpecError, load
+from .specs.documents import from_data
 
 
 def is_path(name: str) -> bool:

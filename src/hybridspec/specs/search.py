@@ -20,6 +20,7 @@ from .errors import SpecError, join_path
 from .rules import Rule
 from .values import PARSERS, Unbound
 
+
 @attrs.frozen
 class Search(Unbound):
     """A search node. ``options`` lists its values when finite (None for a float range);
