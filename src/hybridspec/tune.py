@@ -240,6 +240,8 @@ def progress(tuner: Any, trial: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_short, value)) + "]"
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
