@@ -1,5 +1,8 @@
 """Round-trip properties of documents over arbitrary valid spec trees."""
 
+import tempfile
+from pathlib import Path
+
 import attrs
 import pytest
 import yaml
@@ -7,8 +10,9 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from hybridspec.specs import KINDS, ModelSpec, SpecError, dumps, loads
-from hybridspec.specs.convert import structure_block, unstructure_block
+from hybridspec.specs.convert import structure_block, unstructure_block, unstructure_fields
 from hybridspec.testing import blocks, field_values, model_specs
+from hybridspec.testing.definitions import models_with_definitions
 
 FORMATS = ["yaml", "json"]
 
@@ -54,3 +58,28 @@ def test_each_kind_and_field_is_generated(kind, data):
         rule = a.metadata["rule"]
         value = data.draw(field_values(rule, max_depth=1), label=a.name)
         assert rule.problem(value) is None
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(spec=models_with_definitions())
+def test_definitions_and_repeats_round_trip(spec, format):
+    text = dumps(spec, format)
+    assert load_back(text, format) == spec
+    assert dumps(load_back(text, format), format) == text
+
+
+@settings(max_examples=max(10, settings().max_examples // 4))
+@given(spec=models_with_definitions(), data=st.data())
+def test_included_definitions_round_trip(spec, data):
+    """Any dependency-closed part of the definitions moves to an included file."""
+    names = list(spec.define)
+    moved = names[:data.draw(st.integers(0, len(names)), label="moved")]
+    library = {"define": {n: unstructure_fields(spec.define[n]) for n in moved}}
+    own = attrs.evolve(spec, include=("lib/common.yaml",), define={n: spec.define[n] for n in names if n not in moved})
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "lib").mkdir()
+        (Path(folder) / "lib" / "common.yaml").write_text(yaml.safe_dump(library))
+        text = dumps(own)
+        note(f"document:\n{text}\nlibrary:\n{yaml.safe_dump(library)}")
+        assert loads(text, folder=folder) == own

@@ -9,6 +9,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 import hybridspec as hs
+from hybridspec.specs.defschema import document_schema
 from hybridspec.specs.schema import json_schema
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.yaml"))
@@ -90,14 +91,15 @@ def test_every_kind_is_described():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_are_schema_valid(path, validator):
-    validator.validate(yaml.safe_load(path.read_text()))
+def test_examples_are_schema_valid(path):
+    Draft202012Validator(document_schema(path)).validate(yaml.safe_load(path.read_text()))
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_dumped_examples_are_schema_valid(path, fmt, validator):
+def test_dumped_examples_are_schema_valid(path, fmt):
     text = hs.dumps(hs.load(path), fmt)
+    validator = Draft202012Validator(document_schema(path))
     validator.validate(json.loads(text) if fmt == "json" else yaml.safe_load(text))
 
 

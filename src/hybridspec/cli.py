@@ -135,8 +135,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .specs import json_schema
+    from .specs.defschema import document_schema
 
-    print(json.dumps(json_schema(), indent=2))
+    print(json.dumps(json_schema() if args.file is None else document_schema(args.file), indent=2))
     return 0
 
 
@@ -214,10 +215,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
     p.add_argument("-o", "--output", type=_picture, help="the picture (default: NAME.svg)")
 
-    _command(sub, "schema", "print the JSON Schema of model documents",
-             "  hybridspec schema > hybridspec.schema.json\n"
-             "  # then, as the first line of a document, for editors with the YAML language server:\n"
-             "  # yaml-language-server: $schema=./hybridspec.schema.json", cmd_schema)
+    p = _command(sub, "schema", "print the JSON Schema of model documents",
+                 "  hybridspec schema > hybridspec.schema.json\n"
+                 "  hybridspec schema model.yaml > model.schema.json  # with model.yaml's definitions\n"
+                 "  # then, as the first line of a document, for editors with the YAML language server:\n"
+                 "  # yaml-language-server: $schema=./hybridspec.schema.json", cmd_schema)
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="a document whose definitions (and its includes') extend the schema")
     _add_plugins(sub)
     return parser
 

@@ -72,6 +72,8 @@ class Walk(Generic[V]):
             for i, item in enumerate(spec.blocks):
                 ins = self.block(item, f"{path}[{i}]", ins)
             return ins
+        if callable(getattr(spec, "expand", None)):  # a definition's use, a repeat
+            return self.expanded(spec, path, ins)
         if callable(getattr(spec, "layers", None)):  # a macro block: conv_stack, recurrent_stack
             for i, item in enumerate(spec.layers()):  # type: ignore[attr-defined]
                 ins = self.block(item, f"{join_path(path, spec.KIND)}[{i}]", ins)
@@ -91,6 +93,14 @@ class Walk(Generic[V]):
             x = self.single(ins, path)
             return [self.it.time_distributed(spec, path, x, lambda v: self.single(self.block(spec.block, inner_path, [v]), inner_path))]
         return self.it.leaf(spec, path, ins, states, return_state)
+
+    def expanded(self, spec: Block, path: str, ins: list[V]) -> list[V]:
+        """Run the blocks ``spec.expand()`` stands for, each at its path after the kind (one
+        path for shared copies, so interpreters reuse their layers)."""
+        base = join_path(path, spec.KIND)
+        for sub, item in spec.expand():  # type: ignore[attr-defined]
+            ins = self.block(item, base + sub, ins)
+        return ins
 
     def single(self, outs: list[V], path: str) -> V:
         if len(outs) != 1:

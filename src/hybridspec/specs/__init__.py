@@ -1,5 +1,6 @@
 """Pure data: the spec classes, their documents and their schema. No TensorFlow here."""
 
+from . import library as library  # noqa: E402  (registers the definition hooks)
 from .base import KINDS as KINDS
 from .base import Block as Block
 from .base import MaxNorm as MaxNorm
@@ -8,6 +9,10 @@ from .compose import Chain as Chain
 from .compose import Parallel as Parallel
 from .compose import Residual as Residual
 from .compose import TimeDistributed as TimeDistributed
+from .definitions import Definition as Definition
+from .definitions import ParamSpec as ParamSpec
+from .definitions import Use as Use
+from .definitions import use as use
 from .documents import dump as dump
 from .documents import dumps as dumps
 from .documents import load as load
@@ -41,6 +46,7 @@ from .recurrent import LSTM as LSTM
 from .recurrent import Bidirectional as Bidirectional
 from .recurrent import RecurrentStack as RecurrentStack
 from .recurrent import SimpleRNN as SimpleRNN
+from .repeat import Repeat as Repeat
 from .reusable import Attention as Attention
 from .reusable import Backbone as Backbone
 from .reusable import ConvStack as ConvStack
@@ -48,6 +54,7 @@ from .schema import json_schema as json_schema
 from .train import TrainSpec as TrainSpec
 from .values import Param as Param
 from .values import Unbound as Unbound
+from .values import param as param
 
 __all__ = [
     "KINDS",
@@ -98,6 +105,12 @@ __all__ = [
     "TrainSpec",
     "Param",
     "Unbound",
+    "param",
+    "Definition",
+    "ParamSpec",
+    "Use",
+    "use",
+    "Repeat",
 ]
 
 

@@ -38,6 +38,8 @@ converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
 KIND_HOOKS: list[Callable[[str], Callable[[Any], Block] | None]] = []
 """Functions ``kind -> structure(body) | None`` consulted for a kind not in KINDS."""
+KIND_NAMES: list[Callable[[], list[str]]] = []
+"""Functions giving the names KIND_HOOKS know now (for "did you mean" hints)."""
 
 
 def doc_keys(cls: type) -> list[str]:
@@ -155,14 +157,15 @@ def structure_block(value: Any, cls: type = Block) -> Block:
     if extra is not None:
         return _guarded(extra, body, kind)
     if kind not in KINDS:
-        raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), list(KINDS))}")
+        known = [*KINDS, *(n for names in KIND_NAMES for n in names())]
+        raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), known)}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
 
 
 def unstructure_block(spec: Block) -> Any:
-    """The shortest document form of a block."""
-    if isinstance(spec, Unbound):
-        return spec.to_data()
+    """The shortest document form of a block (``to_data()`` where the block defines it)."""
+    if callable(getattr(spec, "to_data", None)):
+        return spec.to_data()  # type: ignore[attr-defined]
     if isinstance(spec, Chain):
         return [unstructure_block(b) for b in spec.blocks]
     body = unstructure_body(spec)
@@ -206,6 +209,8 @@ def concrete(a: attrs.Attribute) -> bool:
 def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
     """The path of ``spec``'s field ``a`` when ``spec``'s fields are at ``base``: a block
     written in its short form (only SHORT set) has no key for the field."""
+    if a.metadata.get("inline"):
+        return base
     if isinstance(spec, Block) and spec.SHORT == a.name and all(
             b.name == a.name or getattr(spec, b.name) == default_of(b) for b in attrs.fields(type(spec))):
         return base
@@ -215,6 +220,8 @@ def field_path(spec: Any, base: str, a: attrs.Attribute) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, Unbound | str):
         return unbound_data(value)
+    if callable(getattr(value, "to_data", None)):
+        return value.to_data()
     if isinstance(value, Block):
         return unstructure_block(value)
     if isinstance(value, tuple):

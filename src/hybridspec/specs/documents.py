@@ -50,12 +50,16 @@ def parse(text: str, format: str = "yaml") -> Any:
         raise SpecError("", f"invalid YAML{where}: {problem}") from None
 
 
-def from_data(data: Any) -> ModelSpec:
-    """A ModelSpec from parsed data, or a SpecError naming the path of the first problem."""
+def from_data(data: Any, folder: str | os.PathLike[str] | None = None) -> ModelSpec:
+    """A ModelSpec from parsed data, or a SpecError naming the path of the first problem.
+    ``include`` paths are relative to ``folder`` (the current directory if None)."""
+    from .library import definitions_of
+
     if not isinstance(data, dict):
         raise SpecError("", f"a document must be a mapping with name, inputs and body or nodes; got {type(data).__name__}")
     try:
-        return _structure_attrs(data, ModelSpec)
+        with definitions_of(data, None if folder is None else Path(folder)):
+            return _structure_attrs(data, ModelSpec)
     except SpecError:
         raise
     except Exception as exc:  # noqa: BLE001 (any structuring failure becomes a SpecError)
@@ -67,11 +71,12 @@ def to_data(spec: ModelSpec) -> dict[str, Any]:
     return unstructure_fields(spec)
 
 
-def loads(text: str, format: str = "yaml") -> ModelSpec:
-    """A ModelSpec from YAML (the default) or JSON text."""
+def loads(text: str, format: str = "yaml", folder: str | os.PathLike[str] | None = None) -> ModelSpec:
+    """A ModelSpec from YAML (the default) or JSON text; ``include`` paths are relative to
+    ``folder`` (the current directory if None)."""
     if format not in ("yaml", "json"):
         raise ValueError(f"format must be 'yaml' or 'json', got {format!r}")
-    return from_data(parse(text, format))
+    return from_data(parse(text, format), folder)
 
 
 def dumps(spec: ModelSpec, format: str = "yaml") -> str:
@@ -91,7 +96,7 @@ def _format_of(path: Path) -> str:
 def load(path: str | os.PathLike[str]) -> ModelSpec:
     """A ModelSpec from a .yaml/.yml or .json file."""
     path = Path(path)
-    return loads(path.read_text(encoding="utf-8"), _format_of(path))
+    return loads(path.read_text(encoding="utf-8"), _format_of(path), path.parent)
 
 
 @contextmanager

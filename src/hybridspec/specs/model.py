@@ -6,6 +6,7 @@ import attrs
 
 from .base import Block
 from .compose import BLOCK
+from .definitions import Definition, IncludePath, check_uses
 from .errors import SpecError
 from .rules import (
     POSITIVE,
@@ -95,6 +96,11 @@ class ModelSpec:
     train: TrainSpec | None = field(
         Maybe(Instance(TrainSpec, "a train section", lambda: {"$ref": "#/$defs/TrainSpec"})),
         None, "how to train the model (optimizer, losses, metrics, callbacks)")
+    include: tuple[str, ...] = field(TupleOf(IncludePath()), (),
+                                     "local documents whose definitions this one uses")
+    define: dict[str, Definition] = field(
+        MapOf(Instance(Definition, "a definition {params, block}")), attrs.Factory(dict),
+        "new block kinds: typed parameters and the block they stand for")
 
     def __attrs_post_init__(self) -> None:
         if (self.body is None) == (not self.nodes):
@@ -109,6 +115,7 @@ class ModelSpec:
             if not self.outputs:
                 raise SpecError("outputs", "a graph model needs at least one output")
             self.order()
+        check_uses(self.define, bool(self.include), self.body, self.nodes, self.outputs)
 
     def order(self) -> list[str]:
         """Node names in an order where each node comes after what it reads."""

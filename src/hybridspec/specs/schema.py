@@ -15,17 +15,26 @@ from typing import Any
 import attrs
 
 from .base import KINDS, Block
+from .definitions import TYPE_SCHEMA
 from .model import ModelSpec
 from .recurrent import Recurrent
 from .rules import Either, Instance, MapOf, Maybe, Rule, TupleOf, doc_name
+from .values import SCHEMAS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+UNBOUND = {"$ref": "#/$defs/Unbound"}
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a model document, for editors and validators."""
+    """The JSON Schema of a model document, for editors and validators. A value not fixed
+    here (``$param``, see ``values.SCHEMAS``) is accepted in every field and block position."""
+    block = _block_schema(KINDS, chains=True)
+    block["anyOf"].append(UNBOUND)
     defs: dict[str, Any] = {
-        "Block": _block_schema(KINDS, chains=True),
+        "Block": block,
+        "Unbound": {"description": "a value given later", "anyOf": list(SCHEMAS)},
         "RecurrentLayer": _block_schema(
             {k: c for k, c in KINDS.items() if issubclass(c, Recurrent)}, chains=False),
     }
@@ -33,6 +42,7 @@ def json_schema() -> dict[str, Any]:
         defs[cls.__name__] = _body_schema(cls)
     for cls in _data_classes():
         defs[cls.__name__] = _fields_schema(cls)
+    defs["ParamType"] = TYPE_SCHEMA
     top = defs.pop(ModelSpec.__name__)
     top["anyOf"] = [{"required": ["body"]}, {"required": ["nodes"]}]
     return {"$schema": DRAFT, "title": "hybridspec model document", **top, "$defs": defs}
@@ -58,7 +68,7 @@ def _body_schema(cls: type[Block]) -> dict[str, Any]:
     """What may follow a kind key: fields, the short form, or null."""
     options = [_fields_schema(cls)]
     if cls.SHORT:
-        options.append(attrs.fields_dict(cls)[cls.SHORT].metadata["rule"].schema)
+        options.append(open_schema(attrs.fields_dict(cls)[cls.SHORT].metadata["rule"].schema))
     if not _required(cls):
         options.append({"type": "null"})
     return {"description": _doc(cls), "anyOf": options}
@@ -77,13 +87,32 @@ def _fields_schema(cls: type) -> dict[str, Any]:
 
 
 def _property(a: attrs.Attribute) -> dict[str, Any]:
-    schema = {"description": a.metadata["doc"], **a.metadata["rule"].schema}
+    schema: dict[str, Any] = {"description": a.metadata["doc"],
+                              "anyOf": [_open(a.metadata["rule"].schema), UNBOUND]}
     default: Any = a.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
         default = default.factory()
     if default is not attrs.NOTHING and _is_plain(default):
         schema["default"] = list(default) if isinstance(default, tuple) else default
     return schema
+
+
+def open_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field's schema that also accepts an unbound value wherever a value goes."""
+    return {"anyOf": [_open(schema), UNBOUND]}
+
+
+def _open(schema: Any) -> Any:
+    """A copy of ``schema`` whose list items and mapping values may be unbound too."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = open_schema(out[key])
+    if "anyOf" in out:
+        out["anyOf"] = [_open(s) for s in out["anyOf"]]
+    return out
 
 
 def _is_plain(value: Any) -> bool:

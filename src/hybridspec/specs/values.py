@@ -15,6 +15,7 @@ bound, and the document writes it back with ``to_data()``, so ``loads(dumps(s)) 
   returns the unbound value itself to leave it); the spec is rebuilt and re-validated, and a
   bound value that breaks a rule is a SpecError naming the path.
 - ``ensure_bound(spec)``: the hook ``check`` calls first; it refuses unbound values.
+- ``SCHEMAS``: the JSON Schema of each form; the document schema accepts them in every field.
 
 A literal string starting with ``$`` is written ``$$...`` so it never reads as a parameter.
 """
@@ -70,12 +71,20 @@ class Param(Unbound):
         return f"${self.name}"
 
 
+def param(name: str) -> Any:
+    """``Param(name)``, typed as Any so that type checkers let it stand in any field."""
+    return Param(name)
+
+
 def _parse_param(data: Any) -> Unbound | None:
     match = PARAM.fullmatch(data) if isinstance(data, str) else None
     return Param(match[1]) if match else None
 
 
 PARSERS: list[Callable[[Any], Unbound | None]] = [_parse_param]
+SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$", "description": "$name: a parameter"}]
+"""The JSON Schema of each unbound form (a module adding a parser adds its schema)."""
 
 
 def parse(data: Any) -> Any:
@@ -99,19 +108,24 @@ def to_data(value: Any) -> Any:
 
 
 def holds_unbound(value: Any) -> bool:
-    """Whether a spec has an unbound value in a field, or directly inside a field's list or
-    mapping (what its cross-field checks would read)."""
-    if attrs.has(type(value)) and not isinstance(value, Unbound):
-        return any(_shallow(getattr(value, a.name)) for a in attrs.fields(type(value)))
-    return _shallow(value)
-
-
-def _shallow(value: Any) -> bool:
-    if isinstance(value, tuple):
-        return any(isinstance(v, Unbound) for v in value)
-    if isinstance(value, dict):
-        return any(isinstance(v, Unbound) for v in value.values())
-    return isinstance(value, Unbound)
+    """Whether a spec holds an unbound value anywhere (a cross-field check may read a nested
+    field, as bidirectional reads its layer's go_backwards), not counting the parameters a
+    scope inside binds (a repeat's ``for``); definitions are not entered."""
+    todo: list[tuple[Any, frozenset[str]]] = [(value, frozenset())]
+    while todo:
+        item, bound = todo.pop()
+        if isinstance(item, Unbound):
+            if not (isinstance(item, Param) and item.name in bound):
+                return True
+        elif isinstance(item, tuple):
+            todo.extend((v, bound) for v in item)
+        elif isinstance(item, dict):
+            todo.extend((v, bound) for v in item.values())
+        elif attrs.has(type(item)) and not getattr(item, "OPAQUE", False):
+            scope = getattr(item, "scope", None)
+            todo.extend((getattr(item, a.name), bound | scope(a.name) if callable(scope) else bound)
+                        for a in attrs.fields(type(item)))
+    return False
 
 
 def tolerant(cls: type) -> type:
@@ -166,6 +180,19 @@ def ensure_bound(spec: Any) -> None:
         raise SpecError(path, f"{value.describe()} is an unbound {what} outside any definition or "
                         "repeat; bind it first (a definition's use or a repeat's for binds "
                         "parameters, a trial binds search nodes)")
+
+
+def culprit(found: list[tuple[str, Unbound]], path: str) -> str | None:
+    """The parameter found at ``path`` or nearest above it, else one in the same spec: the
+    one to blame for an error at ``path`` after binding."""
+    def within(p: str, prefix: str) -> bool:
+        return p == prefix or p.startswith((prefix + ".", prefix + "["))
+    params = [(p, u.name) for p, u in found if isinstance(u, Param)]
+    for p, name in params:
+        if within(path, p):
+            return name
+    parent = re.split(r"\.(?=[^.]*$)", path)[0]
+    return next((name for p, name in params if within(p, parent)), None)
 
 
 def _bind(value: Any, path: str, lookup: Lookup, scope: frozenset[str], in_block: bool) -> Any:

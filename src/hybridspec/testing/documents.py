@@ -22,6 +22,7 @@ from ..specs.base import KINDS, Block
 from ..specs.errors import SpecError
 from ..specs.layers import Permute
 from ..specs.model import InputSpec, ModelSpec, Node, Output, Ref
+from ..specs.repeat import Repeat
 from ..specs.rules import Instance, Rule, doc_name
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True)
@@ -125,6 +126,8 @@ def is_container(cls: type) -> bool:
 
 FIELDS: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (Permute, "dims"): st.integers(1, 4).flatmap(lambda n: st.permutations(range(1, n + 1))).map(tuple),
+    (Repeat, "times"): st.integers(1, 3),
+    (Repeat, "for_"): st.just({}),  # documents with definitions: hybridspec.testing.definitions
 }
 """Strategies for fields whose cross-field checks random values would rarely pass."""
 
@@ -187,7 +190,7 @@ def model_specs(max_depth: int = 2) -> st.SearchStrategy[ModelSpec]:
     return _models(_body_models(max_depth) | _graph_models(max_depth), max_depth)
 
 
-STRUCTURE = {"name", "inputs", "body", "nodes", "outputs"}
+STRUCTURE = {"name", "inputs", "body", "nodes", "outputs", "include", "define"}
 
 
 @st.composite
