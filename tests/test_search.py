@@ -165,3 +165,24 @@ def test_max_params_refuses_a_concrete_document(tmp_path, capsys):
     assert main(["check", "--max-params", "100", str(tmp_path / "m.yaml")]) == 0
     assert main(["check", "--max-params", "30", str(tmp_path / "m.yaml")]) == 1
     assert "body[0]: 58 params is above --max-params 30" in capsys.readouterr().err
+
+
+def test_search_nodes_in_a_definitions_use_and_a_repeat_count():
+    spec = hs.loads("""
+name: defsearch
+inputs: {x: {shape: [8, 8, 1]}}
+define:
+  stage:
+    params: {filters: int}
+    block: [{conv: {filters: $filters, kernel_size: 3, padding: same}}, {pool: {size: 2}}]
+body:
+  - stage: {filters: {choice: [8, 16]}}
+  - repeat: {times: {int: [1, 4]}, block: {stage: {filters: 8}}}
+  - flatten
+  - dense: {units: 10, activation: softmax}
+""")
+    assert hs.loads(hs.dumps(spec)) == spec
+    report = check_space(spec)
+    assert [d.path for d in report.dims] == ["body[0].stage.filters", "body[1].repeat.times"]
+    assert report.valid == 4 and {g.causes["body[1].repeat.times"] for g in report.invalid} == {3, 4}
+    assert all(g.path.startswith("body[1].repeat[2]") for g in report.invalid)
