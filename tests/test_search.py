@@ -186,3 +186,15 @@ body:
     assert [d.path for d in report.dims] == ["body[0].stage.filters", "body[1].repeat.times"]
     assert report.valid == 4 and {g.causes["body[1].repeat.times"] for g in report.invalid} == {3, 4}
     assert all(g.path.startswith("body[1].repeat[2]") for g in report.invalid)
+
+
+def test_checking_a_space_imports_no_heavy_framework(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "space.yaml").write_text(SMALL)
+    code = ("import sys; from hybridspec.cli import main; assert main(['check', 'space.yaml']) == 0; "
+            "heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'keras', 'keras_tuner', 'sklearn', 'numpy')]; assert not heavy, heavy")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
