@@ -198,3 +198,17 @@ def test_checking_a_space_imports_no_heavy_framework(tmp_path):
             "('tensorflow', 'keras', 'keras_tuner', 'sklearn', 'numpy')]; assert not heavy, heavy")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_search_documents_are_schema_valid(fmt):
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from hybridspec.specs.schema import json_schema
+
+    text = hs.dumps(hs.load(EXAMPLE), fmt)
+    validator = Draft202012Validator(json_schema())
+    validator.validate(yaml.safe_load(EXAMPLE.read_text()))
+    validator.validate(json.loads(text) if fmt == "json" else yaml.safe_load(text))
+    assert not validator.is_valid(yaml.safe_load(SMALL.replace("{int: [2, 5]}", "{int: [2, 5], by: 2}")))

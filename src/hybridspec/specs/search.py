@@ -18,7 +18,7 @@ import attrs
 
 from .errors import SpecError, join_path
 from .rules import Rule
-from .values import PARSERS, Unbound
+from .values import PARSERS, SCHEMAS, Unbound
 
 
 @attrs.frozen
@@ -220,4 +220,21 @@ def parse(data: Any) -> Search | None:
     return NODES[key](value[0], value[1], **extra)  # type: ignore[call-arg]
 
 
+def _schema(key: str, value: dict[str, Any], describe: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": {key: value, **extra}, "required": [key],
+            "additionalProperties": False, "description": describe}
+
+
+def _pair(kind: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": kind}, "minItems": 2, "maxItems": 2}
+
+
 PARSERS.append(parse)
+SCHEMAS.extend([
+    _schema("choice", {"type": "array", "minItems": 1}, "a search node: one of the listed values"),
+    _schema("int", _pair("integer"), "a search node: integers lo to hi",
+            step={"type": "integer", "minimum": 1}),
+    _schema("float", _pair("number"), "a search node: numbers lo to hi", log={"type": "boolean"}),
+    _schema("one_of", {"type": "array", "minItems": 2, "items": {"$ref": "#/$defs/Block"}},
+            "a search node: one of the listed blocks"),
+])
