@@ -254,8 +254,12 @@ def trial_rows(tuner: Any) -> list[dict[str, Any]]:
         outcome = model.judge.seen.get(key(combo))
         rows.append({"trial": trial.trial_id, "status": trial.status, "score": trial.score,
                      "params": outcome.params if outcome else None,
-                     **{d.path: combo.get(d.path) for d in model.dims}})
+                     **{d.path: _listed(combo.get(d.path)) for d in model.dims}})
     return rows
+
+
+def _listed(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def best_document(tuner: Any) -> ModelSpec:
