@@ -76,9 +76,9 @@ def test_paths_bind_search_nodes():
 def test_grid_search_over_two_document_paths_on_the_digits():
     x, y = digits()
     grid = GridSearchCV(SpecClassifier(DIGITS, epochs=1),
-                        {"body[2].units": [8, 32], "train.learning_rate": [1e-3, 1e-2]}, cv=2)
+                        {"body[2].units": [8, 32], "train.learning_rate": [1e-2]}, cv=2)
     grid.fit(x, y)
-    assert len(grid.cv_results_["params"]) == 4
+    assert len(grid.cv_results_["params"]) == 2
     assert set(grid.best_params_) == {"body[2].units", "train.learning_rate"}
     assert 0.0 <= grid.best_score_ <= 1.0
     assert grid.best_estimator_.document().body.blocks[2].units == grid.best_params_["body[2].units"]
