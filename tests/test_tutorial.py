@@ -13,6 +13,7 @@ import yaml
 
 import hybridspec as hs
 from hybridspec.cli import main, make_parser
+from hybridspec.graphs.space import check_space, concrete, dims
 
 ROOT = Path(__file__).parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
@@ -50,6 +51,10 @@ def test_yaml_snippet_checks_and_builds(line, code, error):
     if error:
         with pytest.raises(hs.SpecError):
             hs.check(hs.loads(code))
+        return
+    if dims(yaml.safe_load(code)):  # a search space: every valid combination builds
+        report = check_space(hs.loads(code))
+        assert report.valid and hs.check(concrete(hs.loads(code), report.example))
         return
     report = hs.check(hs.loads(code))
     assert hs.build(hs.loads(code)).count_params() == report.params

@@ -23,7 +23,7 @@ from .specs import ModelSpec, SpecError, load
 from .specs.documents import replacing
 
 PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli",
-           "hybridspec.export", "hybridspec.importing.cli")
+           "hybridspec.export", "hybridspec.importing.cli", "hybridspec.tune_cli")
 
 
 def _error(exc: Exception) -> dict[str, str]:
@@ -38,12 +38,12 @@ def _checked(file: str) -> tuple[ModelSpec, Report]:
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
-          failed: Callable[[str, Exception], Any]) -> int:
+          failed: Callable[[str, Exception], Any], checked: Callable[[str], Any] = _checked) -> int:
     """Run ``ok`` or ``failed`` for every file; print the JSON list or the errors; exit code."""
     results, code = [], 0
     for file in files:
         try:
-            results.append(ok(file, *_checked(file)))
+            results.append(ok(file, *checked(file)))
         except (SpecError, OSError) as exc:
             code = max(code, 1 if isinstance(exc, SpecError) else 2)
             results.append(failed(file, exc))
@@ -65,7 +65,14 @@ def _outputs(report: Report) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    def ok(file: str, spec: ModelSpec, report: Report) -> dict[str, Any]:
+    from .graphs.space import SpaceReport, checked
+
+    def ok(file: str, spec: ModelSpec, report: Report | SpaceReport) -> dict[str, Any]:
+        if isinstance(report, SpaceReport):
+            if not args.json:
+                print(f"ok {file}: " + report.summary().replace("\n", "\n  "))
+            return {"file": file, "ok": True, "error": None, "params": None, "outputs": None,
+                    "warnings": [], "space": report.to_dict()}
         if not args.json:
             print(f"ok {file}: {report.params:,} params, outputs {_outputs(report)}")
             _warn(file, report)
@@ -76,7 +83,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None,
                 "warnings": []}
 
-    return _each(args.files, args.json, ok, failed)
+    def check_one(file: str) -> tuple[ModelSpec, Report | SpaceReport]:
+        spec = load(file)
+        return spec, checked(spec, args.max_params)
+
+    return _each(args.files, args.json, ok, failed, check_one)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -179,9 +190,13 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "check", "check documents statically (shapes, parameters, cuDNN), no TensorFlow",
                  "  hybridspec check examples/video_cnn_lstm.yaml\n"
-                 "  hybridspec check specs/*.yaml --json > report.json", cmd_check)
+                 "  hybridspec check specs/*.yaml --json > report.json\n"
+                 "  hybridspec check examples/digits_search.yaml --max-params 100000   # a search space",
+                 cmd_check)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list with one result per file")
+    p.add_argument("--max-params", type=int, metavar="N",
+                   help="refuse models (or search-space combinations) above N parameters")
 
     p = _command(sub, "summary", "print each document's per-node table, no TensorFlow",
                  "  hybridspec summary examples/imdb_sentiment.yaml\n"

@@ -160,3 +160,5 @@ def _tolerate_unbound() -> None:
 
 
 _tolerate_unbound()
+
+from . import search as search  # noqa: E402 (registers the search-node parsers)
