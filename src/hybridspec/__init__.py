@@ -10,11 +10,26 @@ from .graphs import check as check
 from .specs import *  # noqa: F403
 from .specs import __all__ as _spec_names
 
-__all__ = [*_spec_names, "Report", "build", "check"]
+__all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of"]
 
 
-def build(spec: ModelSpec) -> Any:  # noqa: F405
-    """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras)."""
+def build(spec: ModelSpec, seed: int | None = None, **limits: Any) -> Any:  # noqa: F405
+    """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras);
+    ``seed`` makes the initial weights reproducible, ``max_params``/``max_bytes`` set the limits."""
     from .graphs.build import build as _build
 
-    return _build(spec)
+    return _build(spec, seed, **limits)
+
+
+def save(model: Any, path: Any) -> None:
+    """Save a model from ``build`` as a ``.keras`` file that carries its document (imports Keras)."""
+    from .graphs.provenance import save as _save
+
+    _save(model, path)
+
+
+def spec_of(model_or_path: Any) -> ModelSpec:  # noqa: F405
+    """The spec a model from ``build``, or a ``.keras`` file from ``save``, was built from."""
+    from .graphs.provenance import spec_of as _spec_of
+
+    return _spec_of(model_or_path)

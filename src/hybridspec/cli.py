@@ -20,7 +20,6 @@ import attrs
 from .blocks.base import show
 from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
-from .specs.documents import replacing
 
 PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli")
 
@@ -31,18 +30,19 @@ def _error(exc: Exception) -> dict[str, str]:
     return {"path": "", "message": f"cannot read the file: {exc}", "kind": ""}
 
 
-def _checked(file: str) -> tuple[ModelSpec, Report]:
+def _checked(file: str, args: argparse.Namespace | None = None) -> tuple[ModelSpec, Report]:
     spec = load(file)
-    return spec, check(spec)
+    limits = {k: getattr(args, k) for k in ("max_params", "max_bytes") if hasattr(args, k)}
+    return spec, check(spec, **limits)
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
-          failed: Callable[[str, Exception], Any]) -> int:
+          failed: Callable[[str, Exception], Any], args: argparse.Namespace | None = None) -> int:
     """Run ``ok`` or ``failed`` for every file; print the JSON list or the errors; exit code."""
     results, code = [], 0
     for file in files:
         try:
-            results.append(ok(file, *_checked(file)))
+            results.append(ok(file, *_checked(file, args)))
         except (SpecError, OSError) as exc:
             code = max(code, 1 if isinstance(exc, SpecError) else 2)
             results.append(failed(file, exc))
@@ -69,35 +69,36 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"ok {file}: {report.params:,} params, outputs {_outputs(report)}")
             _warn(file, report)
         return {"file": file, "ok": True, "error": None, "params": report.params,
-                "outputs": {k: list(v) for k, v in report.outputs.items()}, "warnings": report.warnings}
+                "outputs": {k: list(v) for k, v in report.outputs.items()}, "warnings": report.warnings,
+                "resources": report.resources(args.batch)}
 
     def failed(file: str, exc: Exception) -> dict[str, Any]:
         return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None,
-                "warnings": []}
+                "warnings": [], "resources": None}
 
-    return _each(args.files, args.json, ok, failed)
+    return _each(args.files, args.json, ok, failed, args)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     def ok(file: str, spec: ModelSpec, report: Report) -> dict[str, Any]:
         if not args.json:  # the table without its warning lines: those go to stderr
             quiet = attrs.evolve(report, rows=tuple(attrs.evolve(r, warnings=()) for r in report.rows))
-            print(quiet.table() + ("\n" if len(args.files) > 1 else ""))
+            print(quiet.table(args.batch) + ("\n" if len(args.files) > 1 else ""))
             _warn(file, report)
-        return {"file": file, "error": None, **report.to_dict()}
+        return {"file": file, "error": None, **report.to_dict(args.batch)}
 
-    return _each(args.files, args.json, ok, lambda file, exc: {"file": file, "error": _error(exc)})
+    return _each(args.files, args.json, ok, lambda file, exc: {"file": file, "error": _error(exc)}, args)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    spec, report = _checked(args.file)
+    spec, report = _checked(args.file, args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .graphs.build import build
+    from .graphs.provenance import save
 
-    model = build(spec)
+    model = build(spec, args.seed, max_params=args.max_params, max_bytes=args.max_bytes)
     out = Path(args.output or f"{spec.name}.keras")
-    with replacing(out, ".keras") as tmp:  # Keras insists on the .keras suffix
-        model.save(tmp)
+    save(model, out)
     print(f"wrote {out}: {model.count_params():,} params")
     _warn(args.file, report)
     return 0
@@ -150,6 +151,34 @@ def _keras_file(value: str) -> str:
     return value
 
 
+def _limit(value: str) -> float | None:
+    from .graphs.limits import parse_limit
+
+    try:
+        return parse_limit(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _limits(p: Any, batch: bool = True) -> None:
+    """The resource-limit options (see graphs/limits.py)."""
+    from .graphs.limits import MAX_BYTES, MAX_PARAMS
+
+    p.add_argument("--max-params", type=_limit, default=MAX_PARAMS, metavar="N",
+                   help="refuse a model with more parameters (default 2e9; none: no limit)")
+    p.add_argument("--max-bytes", type=_limit, default=MAX_BYTES, metavar="BYTES",
+                   help="refuse a model with more bytes of weights (default 16GiB; none: no limit)")
+    if batch:
+        p.add_argument("--batch", type=_positive, default=1, metavar="N",
+                       help="report activation bytes and multiply-adds for N samples (default 1)")
+
+
 def _add_plugins(sub: Any) -> None:
     """Subcommands from other parts of the package. A part that is not there is skipped; one that
     fails is skipped with a warning, so that a broken plugin never breaks ``check``."""
@@ -177,12 +206,14 @@ def make_parser() -> argparse.ArgumentParser:
                  "  hybridspec check specs/*.yaml --json > report.json", cmd_check)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list with one result per file")
+    _limits(p)
 
     p = _command(sub, "summary", "print each document's per-node table, no TensorFlow",
                  "  hybridspec summary examples/imdb_sentiment.yaml\n"
                  "  hybridspec summary examples/*.yaml --json", cmd_summary)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list of reports, one per file")
+    _limits(p)
 
     p = _command(sub, "build", "compile a document into a Keras model and save it",
                  "  hybridspec build examples/mnist_mlp.yaml -o mnist.keras\n"
@@ -190,6 +221,8 @@ def make_parser() -> argparse.ArgumentParser:
                  cmd_build)
     p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
     p.add_argument("-o", "--output", type=_keras_file, help="the .keras file (default: NAME.keras)")
+    _limits(p, batch=False)
+    p.add_argument("--seed", type=int, help="seed the initial weights (same seed, same weights)")
 
     p = _command(sub, "plot", "draw a document as a graph (.svg, .png, .pdf or .dot)",
                  "  hybridspec plot examples/inception_resnet_cifar.yaml -o inception.svg\n"

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..blocks import IMPLS, At, Sig
 from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
+from .limits import MAX_BYTES, MAX_PARAMS, Limit
 from .static import check
 from .walk import Walk
 
@@ -73,11 +74,14 @@ def _sig(tensor: Any) -> Sig:
     return Sig(tuple(tensor.shape), str(tensor.dtype))
 
 
-def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
+def trace(spec: ModelSpec, seed: int | None = None, *, max_params: Limit = MAX_PARAMS,
+          max_bytes: Limit = MAX_BYTES) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
     import keras
 
-    check(spec)
+    check(spec, max_params=max_params, max_bytes=max_bytes)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     interpreter = KerasInterpreter()
     inputs, outputs = Walk(interpreter).model(spec)
     if spec.body is not None:
@@ -87,6 +91,14 @@ def trace(spec: ModelSpec) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]
     return model, interpreter.shapes
 
 
-def build(spec: ModelSpec) -> Any:
-    """Check ``spec``, then compile it into a plain functional ``keras.Model``."""
-    return trace(spec)[0]
+def build(spec: ModelSpec, seed: int | None = None, *, max_params: Limit = MAX_PARAMS,
+          max_bytes: Limit = MAX_BYTES) -> Any:
+    """Check ``spec`` (within the limits), then compile it into a plain functional
+    ``keras.Model`` carrying its document (see provenance.py). With ``seed``, Keras's random
+    state is seeded first (``keras.utils.set_random_seed``), so the initial weights are the same
+    in every process."""
+    from .provenance import attach
+
+    model = trace(spec, seed, max_params=max_params, max_bytes=max_bytes)[0]
+    attach(model, spec)
+    return model
