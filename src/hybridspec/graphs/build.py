@@ -77,9 +77,9 @@ def _sig(tensor: Any) -> Sig:
 def trace(spec: ModelSpec, seed: int | None = None, *, max_params: Limit = MAX_PARAMS,
           max_bytes: Limit = MAX_BYTES) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
+    check(spec, max_params=max_params, max_bytes=max_bytes)  # before Keras: nothing allocated
     import keras
 
-    check(spec, max_params=max_params, max_bytes=max_bytes)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     interpreter = KerasInterpreter()
