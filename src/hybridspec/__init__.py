@@ -7,10 +7,11 @@ from typing import Any
 
 from .graphs import Report as Report
 from .graphs import check as check
+from .plugins import register_block as register_block
 from .specs import *  # noqa: F403
 from .specs import __all__ as _spec_names
 
-__all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of"]
+__all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of", "register_block"]
 
 
 def build(spec: ModelSpec, seed: int | None = None, **limits: Any) -> Any:  # noqa: F405

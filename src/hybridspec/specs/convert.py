@@ -124,15 +124,24 @@ def structure_block(value: Any, cls: type = Block) -> Block:
             raise SpecError("", "a chain needs at least one block, got []")
         blocks = tuple(_guarded(structure_block, v, f"[{i}]") for i, v in enumerate(value))
         return _guarded(lambda b: Chain(blocks=b), blocks, "")
-    if isinstance(value, str) and value in KINDS:
+    if isinstance(value, str) and _known(value):
         return _guarded(lambda v: structure_body({}, KINDS[v]), value, value)
     if not isinstance(value, Mapping) or len(value) != 1:
         shown = f"keys {', '.join(map(str, value))}" if isinstance(value, Mapping) else repr(value)
         raise SpecError("", f"a block is a mapping with one key, its kind, or a list of blocks; got {shown}")
     (kind, body), = value.items()
-    if kind not in KINDS:
+    if not _known(kind):
         raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), list(KINDS))}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
+
+
+def _known(kind: Any) -> bool:
+    """Whether ``kind`` is registered, looking at installed plugins the first time it is not."""
+    if kind in KINDS:
+        return True
+    from ..plugins import discover  # only for unknown kinds: package metadata is slow to read
+
+    return isinstance(kind, str) and discover() and kind in KINDS
 
 
 def unstructure_block(spec: Block) -> Any:

@@ -24,6 +24,9 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a model document, for editors and validators."""
+    from ..plugins import discover
+
+    discover()
     defs: dict[str, Any] = {
         "Block": _block_schema(KINDS, chains=True),
         "RecurrentLayer": _block_schema(

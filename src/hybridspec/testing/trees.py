@@ -17,6 +17,7 @@ from .. import specs as s
 from ..blocks import Sig
 from ..graphs.static import StaticInterpreter
 from ..graphs.walk import Walk
+from ..plugins import STRATEGIES, discover
 
 SMALL = st.integers(1, 6)
 WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
@@ -184,6 +185,9 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
 @st.composite
 def step(draw: Any, x: Sig, depth: int) -> s.Block:
     """One block that accepts ``x``."""
+    plugins = [strategy for strategy in (make(x) for make in STRATEGIES.values()) if strategy is not None]
+    if plugins and draw(st.integers(0, 3)) == 0:  # kinds from register_block(strategy=...)
+        return draw(st.one_of(plugins))
     if x.rank == 2:
         return draw(vector_block(x))
     if x.rank == 3:
@@ -292,6 +296,7 @@ def graph_models(draw: Any) -> s.ModelSpec:
 
 def models() -> st.SearchStrategy[s.ModelSpec]:
     """Shape-valid models: single-input trees and multi-input graphs."""
+    discover()
     return st.one_of(body_models(), graph_models())
 
 
