@@ -88,7 +88,7 @@ def test_the_public_strategies_draw_the_plugin_kind(installed):
     assert hs.check(spec).params >= 0
 
 
-@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                    HealthCheck.too_slow], deadline=None)
 @given(data=st.data())
 def test_models_with_the_plugin_check_like_keras(installed, data):

@@ -192,13 +192,24 @@ def _add_plugins(sub: Any) -> None:
             print(f"warning: {name} failed, its commands are missing: {exc!r}", file=sys.stderr)
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The parser with every built-in and contributed subcommand."""
+BUILTIN = ("check", "summary", "build", "plot", "schema")
+
+
+class _Version(argparse.Action):
+    """--version, reading the package metadata only when asked (it is slow to import)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
+def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The parser with every built-in and (with ``plugins``) contributed subcommand."""
     parser = argparse.ArgumentParser(
         prog="hybridspec", description="Check, summarize, build and draw hybridspec model documents.",
         epilog="exit codes: 0 success, 1 invalid spec, 2 usage error. "
                "Run 'hybridspec COMMAND --help' for examples.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = _command(sub, "check", "check documents statically (shapes, parameters, cuDNN), no TensorFlow",
@@ -236,7 +247,8 @@ def make_parser() -> argparse.ArgumentParser:
              "  hybridspec schema > hybridspec.schema.json\n"
              "  # then, as the first line of a document, for editors with the YAML language server:\n"
              "  # yaml-language-server: $schema=./hybridspec.schema.json", cmd_schema)
-    _add_plugins(sub)
+    if plugins:
+        _add_plugins(sub)
     return parser
 
 
@@ -250,8 +262,10 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    parser = make_parser()
+    """Run the command line; return the exit code. A built-in command is parsed without
+    importing the contributed ones (a fast cold ``check``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = make_parser(plugins=not argv or argv[0] not in BUILTIN)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
