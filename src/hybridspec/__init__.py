@@ -5,11 +5,14 @@
 
 from typing import Any
 
-from .graphs import Report as Report
-from .graphs import check as check
-from .plugins import register_block as register_block
-from .specs import *  # noqa: F403
-from .specs import __all__ as _spec_names
+from ._methods_cache import cached_methods
+
+with cached_methods():  # attrs's generated methods, compiled once (see _methods_cache.py)
+    from .graphs import Report as Report
+    from .graphs import check as check
+    from .plugins import register_block as register_block
+    from .specs import *  # noqa: F403
+    from .specs import __all__ as _spec_names
 
 __all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of", "register_block"]
 

@@ -114,12 +114,14 @@ def _import_profile(code: list[str], top: int) -> dict[str, Any]:
 
 
 def byte_compile() -> bool:
-    """Write hybridspec's bytecode (.pyc) as ``pip install`` does, so that a cold process reads
-    compiled modules like Keras's do, even where PYTHONDONTWRITEBYTECODE kept them from being
-    written (editable installs); False when the package folder is read-only."""
+    """Write hybridspec's bytecode (.pyc, and the attrs methods' cache) as installing and a first
+    import do, so that a cold process reads compiled modules like Keras's, even where
+    PYTHONDONTWRITEBYTECODE kept them from being written; False when the folder is read-only."""
     import compileall
 
     package = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in _env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", "import hybridspec"], env=env, check=True)  # attrs methods
     return bool(compileall.compile_dir(str(package), quiet=2))
 
 
