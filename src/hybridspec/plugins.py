@@ -38,7 +38,7 @@ def register_block(cls: type[Block], *, kind: str, shape: Callable[..., Any], bu
     are as in ``blocks.base.Impl`` (as are ``call``, ``lint``, ``keras``, ``keras_args`` and
     ``macs`` in ``impl``); ``strategy(sig)`` returns a Hypothesis strategy of ``cls`` instances
     valid for an input ``sig``, or None when there is none. Returns ``cls``."""
-    if not (isinstance(cls, type) and issubclass(cls, Block) and attrs.has(cls)):
+    if not (isinstance(cls, type) and issubclass(cls, Block)) or not _is_attrs(cls):
         raise TypeError(f"{cls!r} must be an attrs class derived from hybridspec.Block")
     if KINDS.get(kind) is not cls:
         block(kind, short=short, positional=positional)(cls)
@@ -46,6 +46,10 @@ def register_block(cls: type[Block], *, kind: str, shape: Callable[..., Any], bu
     if strategy is not None:
         STRATEGIES[kind] = strategy
     return cls
+
+
+def _is_attrs(cls: type) -> bool:
+    return attrs.has(cls)
 
 
 def unregister_block(kind: str) -> None:

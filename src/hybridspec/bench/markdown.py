@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
 COLD_TARGET = 40  # times faster than Keras's cold discovery of the same error
+
 
 def table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
     align = ["---" if i < right_from else "---:" for i in range(len(header))]

@@ -1,7 +1,6 @@
 """Block implementations: each module registers shape rules, parameter counts and builders."""
 
 from . import attention, backbone, conv, core, merge, recurrent  # noqa: F401  (registration)
-from . import costs  # noqa: F401,E402  (MAC rules of the kinds above)
 from .base import IMPLS as IMPLS
 from .base import At as At
 from .base import Impl as Impl

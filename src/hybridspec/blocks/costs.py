@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import attrs
-
 from ..specs import (
     GRU,
     LSTM,
@@ -40,7 +38,7 @@ from ..specs import (
     UpSampling,
     ZeroPadding,
 )
-from .base import IMPLS, MacRule, Sig
+from .base import Impl, MacRule, Sig
 
 ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8,
             "uint8": 1, "int8": 1, "bool": 1}
@@ -140,6 +138,9 @@ RULES: dict[type, MacRule] = {
                               Embedding, Masking, ZeroPadding, UpSampling, Pool, GlobalPool)},
 }
 
-for _cls, _rule in RULES.items():
-    if _cls in IMPLS and IMPLS[_cls].macs is None:
-        IMPLS[_cls] = attrs.evolve(IMPLS[_cls], macs=_rule)
+
+def macs_of(spec: Any, impl: Impl, trainable: int, ins: list[Sig], outs: list[Sig]) -> int:
+    """Multiply-adds per sample of a leaf: its Impl's rule, the built-in rule of its kind, or
+    the fallback."""
+    rule = impl.macs or RULES.get(type(spec))
+    return rule(spec, ins, outs) if rule else fallback_macs(trainable, outs)

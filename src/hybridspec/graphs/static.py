@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
-from ..blocks.costs import fallback_macs, itemsize, size, variable_dtype
+from ..blocks.costs import itemsize, macs_of, size, variable_dtype
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from .limits import MAX_BYTES, MAX_PARAMS, enforce
 from .report import Report, Row
@@ -62,7 +62,7 @@ class StaticInterpreter:
             return outs
         self.seen_inputs[path] = ins
         trainable, frozen = impl.params(spec, ins)
-        macs = impl.macs(spec, ins, outs) if impl.macs else fallback_macs(trainable, outs)
+        macs = macs_of(spec, impl, trainable, ins, outs)
         weights = (trainable + frozen) * itemsize(variable_dtype(spec))
         held = _bytes(outs)
         self._applied(trainable, frozen, macs, weights, held)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
+import hybridspec_se
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hybridspec as hs
-import hybridspec_se
 
 hybridspec_se.register()
 keras = __import__("keras")
