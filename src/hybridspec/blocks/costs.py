@@ -8,7 +8,6 @@ A kind without a rule (a plugin's, say) is credited with its weights times its o
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..specs import (
@@ -50,7 +49,11 @@ BACKBONE_MACS = {"vgg16": 15_360_000_000, "resnet50": 3_860_000_000,
 
 def size(dims: tuple[int | None, ...]) -> int:
     """The number of elements over ``dims``, unknown sizes counted as 1."""
-    return math.prod(d or 1 for d in dims)
+    n = 1
+    for d in dims:
+        if d:
+            n *= d
+    return n
 
 
 def positions(sig: Sig) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
-from ..blocks.costs import itemsize, macs_of, size, variable_dtype
+from ..blocks.costs import ITEMSIZE, itemsize, macs_of, size, variable_dtype
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from .limits import MAX_BYTES, MAX_PARAMS, enforce
 from .report import Report, Row
@@ -33,9 +33,14 @@ class StaticInterpreter:
         self.rows[sig.source] = Row(sig.source, "input", (sig.shape,), sig.dtype, False, activation_bytes=held)
         return sig
 
-    def _add(self, *figures: int) -> None:
+    def _add(self, trainable: int, frozen: int, macs: int, weights: int, held: int) -> None:
         if self.totals:
-            self.totals[-1][:] = [a + b for a, b in zip(self.totals[-1], figures, strict=True)]
+            top = self.totals[-1]
+            top[0] += trainable
+            top[1] += frozen
+            top[2] += macs
+            top[3] += weights
+            top[4] += held
 
     def sharing(self, node: str | None) -> None:
         self.shared_by = node
@@ -63,7 +68,7 @@ class StaticInterpreter:
         self.seen_inputs[path] = ins
         trainable, frozen = impl.params(spec, ins)
         macs = macs_of(spec, impl, trainable, ins, outs)
-        weights = (trainable + frozen) * itemsize(variable_dtype(spec))
+        weights = (trainable + frozen) * itemsize(variable_dtype(spec)) if trainable or frozen else 0
         held = _bytes(outs)
         self._applied(trainable, frozen, macs, weights, held)
         cudnn, warnings = impl.lint(spec)
@@ -71,10 +76,10 @@ class StaticInterpreter:
                               outs[0].masked, trainable, frozen, True, cudnn, warnings, macs, weights, held)
         return outs
 
-    def _applied(self, *figures: int) -> None:
-        self.macs += figures[2]
-        self.activations += figures[4]
-        self._add(*figures)
+    def _applied(self, trainable: int, frozen: int, macs: int, weights: int, held: int) -> None:
+        self.macs += macs
+        self.activations += held
+        self._add(trainable, frozen, macs, weights, held)
 
     def time_distributed(self, spec: TimeDistributed, path: str, x: Sig, inner: Any) -> Sig:
         if x.rank < 3:
@@ -82,10 +87,7 @@ class StaticInterpreter:
         macs, held = self.macs, self.activations
         y = inner(Sig((x.shape[0], *x.shape[2:]), x.dtype, False, x.source))
         steps = (x.shape[1] or 1) - 1  # the inner walk counted one step
-        extra = [0, 0, steps * (self.macs - macs), 0, steps * (self.activations - held)]
-        self.macs += extra[2]
-        self.activations += extra[4]
-        self._add(*extra)
+        self._applied(0, 0, steps * (self.macs - macs), 0, steps * (self.activations - held))
         return Sig((x.shape[0], x.shape[1], *y.shape[1:]), y.dtype, x.masked, path)
 
     def note(self, spec: Block, path: str, outs: list[Sig]) -> None:
@@ -101,7 +103,10 @@ class StaticInterpreter:
 
 def _bytes(sigs: list[Sig]) -> int:
     """Bytes per sample of the tensors ``sigs`` (unknown sizes count as 1)."""
-    return sum(size(s.shape[1:]) * itemsize(s.dtype) for s in sigs)
+    total = 0
+    for s in sigs:
+        total += size(s.shape[1:]) * ITEMSIZE.get(s.dtype, 4)
+    return total
 
 
 def check(spec: ModelSpec, *, max_params: int | float | None = MAX_PARAMS,
