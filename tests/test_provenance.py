@@ -67,6 +67,7 @@ def test_spec_of_a_model_and_of_its_saved_file(tmp_path):
     assert stored["fingerprint"] == fingerprint(spec)
 
 
+@pytest.mark.slow
 def test_saved_file_loads_with_plain_keras_in_a_fresh_process(tmp_path):
     path = tmp_path / "mnist.keras"
     hs.save(hs.build(hs.load(EXAMPLES / "mnist_mlp.yaml")), path)
