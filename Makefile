@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-slow test-thorough demo bench lint docs clean
+.PHONY: setup test test-slow test-thorough demo bench bench-gpu lint docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -36,6 +36,13 @@ bench: $(STAMP)
 	$(BIN)/hybridspec bench rnn --suite cpu --out benchmarks/results
 	$(BIN)/hybridspec bench overhead --out benchmarks/results
 	$(BIN)/python -m benchmarks.update_results --results benchmarks/results --doc benchmarks/RESULTS.md
+
+# The GPU path in one short run (about 8 minutes on one GPU): cuDNN vs generic kernels,
+# float32 and mixed_float16. On a machine without a GPU: make bench-gpu DEVICE=cpu SUITE=smoke
+DEVICE ?= gpu
+SUITE ?= gpu
+bench-gpu: $(STAMP)
+	$(BIN)/hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --no-peer --out benchmarks/results-gpu
 
 docs: $(STAMP)
 	$(BIN)/python -m hybridspec.docgen docs/blocks.md

@@ -51,7 +51,7 @@ def test_importing_and_parsing_never_loads_tensorflow() -> None:
 
 
 def test_shipped_suites_load() -> None:
-    assert set(builtin_suites()) >= {"smoke", "cpu", "deepbench"}
+    assert set(builtin_suites()) >= {"smoke", "cpu", "deepbench", "gpu"}
     for name in builtin_suites():
         suite = load_suite(name)
         names = [c.name for c in suite.configs]
@@ -323,3 +323,15 @@ def test_update_results_fills_the_marked_blocks(tmp_path: Path, smoke: tuple[dic
     assert text.startswith("intro\n") and "\nprose\n" in text and "**GRU N=4 T=6" in text
     assert "updated rnn-results" in log and any(line.startswith("skipped overhead.json") for line in log)
     assert (tmp_path / "figures" / "rnn-smoke-variants.png").exists()
+
+
+def test_gpu_suite_covers_the_cudnn_path() -> None:
+    """make bench-gpu's suite: each eligible layer also forced generic, mixed precision, and an
+    ineligible layer; the Makefile target is the smoke-tested command with the gpu suite."""
+    configs = load_suite("gpu").configs
+    assert all("generic" in c.variants for c in configs)
+    assert {c.dtype for c in configs} >= {"float32", "mixed_float16"}
+    assert {c.mode for c in configs} == {"training", "inference"}
+    assert any("recurrent_dropout" in c.variants for c in configs)
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --no-peer" in makefile

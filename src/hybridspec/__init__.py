@@ -17,12 +17,16 @@ with cached_methods():  # attrs's generated methods, compiled once (see _methods
 __all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of", "register_block"]
 
 
-def build(spec: ModelSpec, seed: int | None = None, **limits: Any) -> Any:  # noqa: F405
+def build(spec: ModelSpec, seed: int | None = None, strategy: Any = None, **limits: Any) -> Any:  # noqa: F405
     """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras);
-    ``seed`` makes the initial weights reproducible, ``max_params``/``max_bytes`` set the limits."""
+    ``seed`` makes the initial weights reproducible, ``max_params``/``max_bytes`` set the limits;
+    with a tf.distribute ``strategy``, its variables are created in the strategy's scope."""
+    import contextlib
+
     from .graphs.build import build as _build
 
-    return _build(spec, seed, **limits)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        return _build(spec, seed, **limits)
 
 
 def save(model: Any, path: Any) -> None:

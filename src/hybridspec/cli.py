@@ -21,7 +21,8 @@ from .blocks.base import show
 from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
 
-PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli")
+PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli",
+           "hybridspec.export")
 
 
 def _error(exc: Exception) -> dict[str, str]:
@@ -272,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.run(args))
+    except BrokenPipeError:  # the reader stopped early (hybridspec schema | head): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SpecError as exc:
         where = f"{args.file}: " if isinstance(getattr(args, "file", None), str) else ""
         print(f"error: {where}{exc}", file=sys.stderr)

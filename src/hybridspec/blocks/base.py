@@ -57,7 +57,13 @@ class At:
     def rank(self, sig: Sig, *ranks: int, what: str = "") -> None:
         if sig.rank not in ranks:
             need = " or ".join(str(r) for r in ranks)
-            raise self.fail(f"needs a rank-{need} input{' ' + what if what else ''}", sig)
+            err = self.fail(f"needs a rank-{need} input{' ' + what if what else ''}", sig)
+            if sig.source.startswith("inputs.") and sig.rank == max(ranks) + 1:
+                shape = list(sig.shape[1:])
+                err = SpecError(err.path, f"{err.message}. An input's shape leaves out the batch "
+                                f"axis, which is always there: if {shape[0]} in {sig.source}.shape "
+                                f"{shape} is the batch size, write {shape[1:]}", err.kind)
+            raise err
 
 
 ShapeRule = Callable[[Any, list[Sig], At], "Sig | list[Sig]"]

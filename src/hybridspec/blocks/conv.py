@@ -160,7 +160,9 @@ def _pool_build(spec: Pool, name: str, ins: list[Sig], at: At) -> Any:
     return _by_rank(prefix, rank)(pool_size=spec.size, strides=spec.strides, padding=spec.padding, name=name)
 
 
-implements(Pool, shape=_pool_shape, build=_pool_build)
+implements(Pool, shape=_pool_shape, build=_pool_build,
+           keras=tuple(f"{m}Pooling{r}D" for m in ("Max", "Average") for r in (1, 2, 3)),
+           keras_args={"pool_size": "size"})
 
 
 def _global_pool_shape(spec: GlobalPool, ins: list[Sig], at: At) -> Sig:

@@ -38,7 +38,7 @@ def _dense_build(spec: Dense, name: str, ins: list[Sig], at: At) -> Any:
     return keras.layers.Dense(spec.units, activation=spec.activation, name=name, **weight_args(spec))
 
 
-implements(Dense, shape=_dense_shape, build=_dense_build,
+implements(Dense, shape=_dense_shape, build=_dense_build, keras=("Dense",),
            params=lambda s, ins: (dense_like(s.units, ins[0].shape[-1], s.use_bias), 0))
 
 
@@ -193,7 +193,8 @@ def _embedding_build(spec: Embedding, name: str, ins: list[Sig], at: At) -> Any:
 
 
 implements(Embedding, shape=_embedding_shape, build=_embedding_build,
-           params=lambda s, ins: (s.vocab * s.dim, 0))
+           params=lambda s, ins: (s.vocab * s.dim, 0),
+           keras=("Embedding",), keras_args={"input_dim": "vocab", "output_dim": "dim"})
 
 
 def _masking_shape(spec: Masking, ins: list[Sig], at: At) -> Sig:

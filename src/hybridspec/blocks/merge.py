@@ -25,7 +25,10 @@ def _merge_shape(spec: Merge, ins: list[Sig], at: At) -> Sig:
     if spec.mode == "concat":
         return same(ins[0], _concat_shape(spec, ins, at), masked=masked)
     if len({s.shape[1:] for s in ins}) > 1:
-        raise at.fail(f"{spec.mode} needs inputs of one shape; got {_listing(ins)}")
+        hint = ("; a residual whose body changes the shape needs a shortcut that projects the "
+                "input to it (shortcut: {dense: N} or {conv: {filters: N, kernel_size: 1}})"
+                if at.path.endswith("residual.add") else "")
+        raise at.fail(f"{spec.mode} needs inputs of one shape; got {_listing(ins)}{hint}")
     return same(ins[0], masked=masked)
 
 
@@ -48,10 +51,10 @@ def _concat_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]
 
 def _dot_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]:
     a, b = ins
-    if a.rank != b.rank or a.rank not in (2, 3):
-        raise at.fail(f"dot needs two inputs of rank 2 or 3 each; got {_listing(ins)}")
+    if a.rank < 2 or b.rank < 2:
+        raise at.fail(f"dot needs two inputs of rank 2 or more; got {_listing(ins)}")
     axes = spec.axes if isinstance(spec.axes, tuple) else (spec.axes, spec.axes)
-    ax, bx = (axis % a.rank for axis in axes)
+    ax, bx = axes[0] % a.rank, axes[1] % b.rank
     if 0 in (ax, bx):
         raise at.fail("dot along the batch axis is not allowed")
     if a.shape[ax] != b.shape[bx] or a.shape[ax] is None:

@@ -129,8 +129,7 @@ class Report:
         multiply-adds per sample; then the totals."""
         header = ("path", "kind", "output shape", "params", "mask", "cuDNN", "MACs")
         lines = [(("  " * r.path.count("[")) + r.path, r.kind, ", ".join(show(s) for s in r.shapes),
-                  f"{r.params:,}" if r.leaf or r.params else "", "yes" if r.masked else "", r.cudnn,
-                  quantity(r.macs) if r.macs else "")
+                  f"{r.params:,}", "yes" if r.masked else "", r.cudnn, quantity(r.macs))
                  for r in self.rows]
         widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + "  " + f"{{:>{widths[3]}}}" + "  " + \

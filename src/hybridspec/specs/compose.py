@@ -11,7 +11,7 @@ from .rules import Instance, Maybe, TupleOf, field
 BLOCK = Instance(Block, "a block", lambda: {"$ref": "#/$defs/Block"})
 
 
-@block("chain", short="blocks")
+@block("chain", short="blocks", positional=("blocks",))
 @attrs.frozen(kw_only=True)
 class Chain(Block):
     """Blocks applied one after another; written as a plain list."""
@@ -19,7 +19,7 @@ class Chain(Block):
     blocks: tuple[Block, ...] = field(TupleOf(BLOCK, 1), doc="the blocks, in order")
 
 
-@block("parallel", short="branches")
+@block("parallel", short="branches", positional=("branches", "merge"))
 @attrs.frozen(kw_only=True)
 class Parallel(Block):
     """Branches that all read the same input, merged into one output."""
@@ -29,7 +29,7 @@ class Parallel(Block):
                          attrs.Factory(Merge), "how branch outputs are combined")
 
 
-@block("residual", short="body")
+@block("residual", short="body", positional=("body", "shortcut"))
 @attrs.frozen(kw_only=True)
 class Residual(Block):
     """``body(x) + shortcut(x)``; the shortcut is the identity unless given."""
@@ -38,7 +38,7 @@ class Residual(Block):
     shortcut: Block | None = field(Maybe(BLOCK), None, "projection of the input (identity if null)")
 
 
-@block("time_distributed", short="block")
+@block("time_distributed", short="block", positional=("block",))
 @attrs.frozen(kw_only=True)
 class TimeDistributed(Block):
     """Applies a sub-tree to every time step of a (batch, time, ...) input."""

@@ -51,8 +51,7 @@ def to_spec_error(exc: BaseException, path: str = "") -> SpecError:
         return exc.within(path)
     if isinstance(exc, ForbiddenExtraKeysError):
         key = sorted(exc.extra_fields)[0]
-        hint = closest(key, doc_keys(exc.cl)) or f" Valid keys: {', '.join(doc_keys(exc.cl))}."
-        return SpecError(join_path(path, str(key)), f"unknown key.{hint}")
+        return SpecError(join_path(path, str(key)), f"unknown key.{key_hint(exc.cl, str(key))}")
     if isinstance(exc, ClassValidationError | IterableValidationError):
         with_notes, without = exc.group_exceptions()
         for inner, note in with_notes:
@@ -75,9 +74,35 @@ def _structure_fields(body: Mapping[str, Any], cls: type) -> Any:
     keys = doc_keys(cls)
     for key in body:
         if key not in keys:
-            hint = closest(str(key), keys) or f" Valid keys: {', '.join(keys) or 'none'}."
-            raise SpecError(str(key), f"unknown key.{hint}")
+            raise SpecError(str(key), f"unknown key.{key_hint(cls, str(key))}")
     return _structure_fn(cls)(dict(body), cls)
+
+
+NODE_KEYS = ("return_state", "initial_state", "share")
+
+
+def key_hint(cls: type, key: str) -> str:
+    """Why ``key`` is not a key of ``cls``, in Keras's terms where that helps."""
+    keys, kind = doc_keys(cls), getattr(cls, "KIND", "")
+    if _is_block_type(cls):
+        from ..coverage import arg_hint
+
+        if hint := arg_hint(cls, key):
+            return hint
+        if key in NODE_KEYS:
+            return (f" {key} is set on the graph node, not on the layer: nodes: {{NAME: "
+                    f"{{from: ..., block: {{{kind}: ...}}, {key}: ...}}}}.")
+        for inner in _wrapped_block_fields(cls):
+            if key in doc_keys(inner):
+                return (f" {key} is a field of the wrapped layer: move it inside, e.g. "
+                        f"{kind}: {{lstm: {{units: 64, {key}: ...}}}}.")
+    return closest(key, keys) or f" Valid keys: {', '.join(keys) or 'none'}."
+
+
+def _wrapped_block_fields(cls: type) -> list[type]:
+    """The block classes that fields of ``cls`` hold directly (bidirectional's layer)."""
+    rules = [a.metadata.get("rule") for a in attrs.fields(cls)]
+    return [r.cls for r in rules if isinstance(r, Instance) and _is_block_type(r.cls) and r.cls is not Block]
 
 
 def _guarded(fn: Any, value: Any, path: str) -> Any:
@@ -92,6 +117,8 @@ def structure_body(body: Any, cls: type[Block]) -> Block:
     keys = doc_keys(cls)
     if body is None:
         body = {}
+    if _is_short(cls, body) and isinstance(body, Mapping) and len(body) > 1:
+        body = _short_with_fields(cls, body)
     if _is_short(cls, body):
         try:
             return _guarded(lambda b: _structure_fields({str(cls.SHORT): b}, cls), body, "")
@@ -105,6 +132,19 @@ def structure_body(body: Any, cls: type[Block]) -> Block:
     return _guarded(lambda b: _structure_fields(b, cls), body, "")
 
 
+def _short_with_fields(cls: type[Block], body: Mapping[str, Any]) -> Any:
+    """``{gru: 64, merge_mode: sum}``: a short form (the one kind key) beside the block's own
+    fields; a field of the wrapped block is refused with a hint to move it inside."""
+    kinds = [k for k in body if k in KINDS]
+    if len(kinds) != 1:
+        return body
+    (kind,) = kinds
+    for key in body:
+        if key != kind and key not in doc_keys(cls):
+            raise SpecError(str(key), f"unknown key.{key_hint(cls, str(key))}")
+    return {str(cls.SHORT): {kind: body[kind]}, **{k: v for k, v in body.items() if k != kind}}
+
+
 def _is_short(cls: type[Block], body: Any) -> bool:
     """Whether ``body`` is the short form: the value of the SHORT field alone."""
     if not cls.SHORT:
@@ -112,7 +152,7 @@ def _is_short(cls: type[Block], body: Any) -> bool:
     if not isinstance(body, Mapping):
         return True
     short = attrs.fields_dict(cls)[cls.SHORT].metadata["rule"]
-    return isinstance(short, Instance) and not set(body) <= set(doc_keys(cls))
+    return isinstance(short, Instance) and cls.SHORT not in body and not set(body) <= set(doc_keys(cls))
 
 
 def structure_block(value: Any, cls: type = Block) -> Block:
@@ -131,7 +171,7 @@ def structure_block(value: Any, cls: type = Block) -> Block:
         raise SpecError("", f"a block is a mapping with one key, its kind, or a list of blocks; got {shown}")
     (kind, body), = value.items()
     if not _known(kind):
-        raise SpecError("", f"unknown block kind {kind!r}.{closest(str(kind), list(KINDS))}")
+        raise SpecError("", f"unknown block kind {kind!r}.{kind_hint(str(kind))}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
 
 
@@ -142,6 +182,18 @@ def _known(kind: Any) -> bool:
     from ..plugins import discover  # only for unknown kinds: package metadata is slow to read
 
     return isinstance(kind, str) and discover() and kind in KINDS
+
+
+def kind_hint(word: str) -> str:
+    """Our kind spelled another way, a Keras class name, a near spelling, or where to look."""
+    from ..coverage import _key
+    from ..coverage import kind_hint as keras_kind_hint
+
+    same = [k for k in KINDS if _key(k) == _key(word)]
+    if same:
+        return f" Did you mean '{same[0]}'?"
+    return (keras_kind_hint(word) or closest(word, list(KINDS))
+            or " See docs/keras.md for every Keras layer and its kind here.")
 
 
 def unstructure_block(spec: Block) -> Any:

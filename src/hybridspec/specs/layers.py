@@ -34,7 +34,7 @@ class Dense(WeightOptions):
     activation: str | None = field(ACTIVATION, None, "activation (linear if null)")
 
 
-@block("dropout", short="rate")
+@block("dropout", short="rate", positional=("rate",))
 @attrs.frozen(kw_only=True)
 class Dropout(Block):
     """Randomly zeroes inputs during training."""
@@ -43,7 +43,7 @@ class Dropout(Block):
     seed: int | None = field(Maybe(NON_NEGATIVE), None, "random seed")
 
 
-@block("spatial_dropout", short="rate")
+@block("spatial_dropout", short="rate", positional=("rate",))
 @attrs.frozen(kw_only=True)
 class SpatialDropout(Block):
     """Drops whole feature maps; 1D, 2D or 3D by the input's rank."""
@@ -60,7 +60,7 @@ ACTIVATION_PARAMS = {
 }
 
 
-@block("activation", short="name")
+@block("activation", short="name", positional=("name",))
 @attrs.frozen(kw_only=True)
 class Activation(Block):
     """An activation layer; relu, leaky_relu, elu and softmax take parameters."""
@@ -87,7 +87,7 @@ class Flatten(Block):
     """Flattens all axes but the batch axis."""
 
 
-@block("reshape", short="target_shape")
+@block("reshape", short="target_shape", positional=("target_shape",))
 @attrs.frozen(kw_only=True)
 class Reshape(Block):
     """Reshapes to ``target_shape`` (batch excluded); one entry may be -1."""
@@ -100,7 +100,7 @@ class Reshape(Block):
             fail("target_shape", f"at most one entry may be -1, got {list(self.target_shape)}")
 
 
-@block("permute", short="dims")
+@block("permute", short="dims", positional=("dims",))
 @attrs.frozen(kw_only=True)
 class Permute(Block):
     """Permutes the non-batch axes; ``dims`` is a permutation of 1..n."""
@@ -112,7 +112,7 @@ class Permute(Block):
             fail("dims", f"must be a permutation of 1..{len(self.dims)}, got {list(self.dims)}")
 
 
-@block("repeat_vector", short="n")
+@block("repeat_vector", short="n", positional=("n",))
 @attrs.frozen(kw_only=True)
 class RepeatVector(Block):
     """Repeats a (batch, features) input ``n`` times along a new time axis."""
@@ -120,7 +120,7 @@ class RepeatVector(Block):
     n: int = field(POSITIVE, doc="repetitions")
 
 
-@block("embedding")
+@block("embedding", positional=("vocab", "dim"))
 @attrs.frozen(kw_only=True)
 class Embedding(Block):
     """Maps integer ids to dense vectors; ``mask_zero`` makes id 0 padding."""
@@ -130,7 +130,7 @@ class Embedding(Block):
     mask_zero: bool = field(Bool(), False, "treat id 0 as padding and emit a mask")
 
 
-@block("masking", short="mask_value")
+@block("masking", short="mask_value", positional=("mask_value",))
 @attrs.frozen(kw_only=True)
 class Masking(Block):
     """Masks time steps whose features all equal ``mask_value``."""
@@ -154,7 +154,7 @@ def check_sizes(spec: Block, *names: str) -> None:
             fail(name, f"has {len(value)} entries but rank is {rank}")
 
 
-@block("conv")
+@block("conv", positional=("filters", "kernel_size", "strides", "padding"))
 @attrs.frozen(kw_only=True)
 class Conv(WeightOptions):
     """A convolution over 1-3 spatial axes (Conv1D/2D/3D)."""
@@ -179,7 +179,7 @@ def max_of(sizes: int | tuple[int, ...]) -> int:
     return sizes if isinstance(sizes, int) else max(sizes)
 
 
-@block("separable_conv")
+@block("separable_conv", positional=("filters", "kernel_size", "strides", "padding"))
 @attrs.frozen(kw_only=True)
 class SeparableConv(WeightOptions):
     """A depthwise separable convolution (SeparableConv1D/2D)."""
@@ -196,7 +196,7 @@ class SeparableConv(WeightOptions):
         check_sizes(self, "kernel_size", "strides")
 
 
-@block("zero_padding", short="padding")
+@block("zero_padding", short="padding", positional=("padding",))
 @attrs.frozen(kw_only=True)
 class ZeroPadding(Spatial):
     """Pads every spatial axis with zeros on both sides."""
@@ -208,7 +208,7 @@ class ZeroPadding(Spatial):
         check_sizes(self, "padding")
 
 
-@block("upsampling", short="size")
+@block("upsampling", short="size", positional=("size",))
 @attrs.frozen(kw_only=True)
 class UpSampling(Spatial):
     """Repeats every spatial axis ``size`` times."""
@@ -219,7 +219,7 @@ class UpSampling(Spatial):
         check_sizes(self, "size")
 
 
-@block("pool")
+@block("pool", short="size", positional=("size", "strides", "padding"))
 @attrs.frozen(kw_only=True)
 class Pool(Spatial):
     """Max or average pooling over 1-3 spatial axes."""
@@ -233,7 +233,7 @@ class Pool(Spatial):
         check_sizes(self, "size", "strides")
 
 
-@block("global_pool", short="mode")
+@block("global_pool", short="mode", positional=("mode",))
 @attrs.frozen(kw_only=True)
 class GlobalPool(Spatial):
     """Max or average over every spatial (or time) axis."""
@@ -266,7 +266,7 @@ class LayerNorm(Block):
 MERGE_MODES = ("concat", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot")
 
 
-@block("merge", short="mode")
+@block("merge", short="mode", positional=("mode",))
 @attrs.frozen(kw_only=True)
 class Merge(Block):
     """Merges several inputs: concat along an axis, elementwise ops, or a dot product."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from .base import Block
+from .base import Block, _accept_positional
 from .compose import BLOCK
 from .errors import SpecError
 from .rules import (
@@ -32,6 +34,16 @@ class InputSpec:
 
     shape: tuple[int | None, ...] = field(TupleOf(Maybe(POSITIVE), 1), doc="shape without the batch axis")
     dtype: str = field(OneOf(*DTYPES), "float32", "element type")
+
+
+_accept_positional(InputSpec, ("shape", "dtype"))
+
+
+def _as_inputs(value: Any) -> Any:
+    """Inputs given in Python as shapes: ``{"x": (28, 28, 1)}``."""
+    if not isinstance(value, dict):
+        return value
+    return {k: InputSpec(shape=tuple(v)) if isinstance(v, list | tuple) else v for k, v in value.items()}
 
 
 class Ref(Rule):
@@ -86,7 +98,7 @@ class ModelSpec:
 
     name: str = field(Name(), doc="model name")
     inputs: dict[str, InputSpec] = field(MapOf(Instance(InputSpec, "an input such as {shape: [28, 28, 1]}"), 1),
-                                         doc="named inputs")
+                                         doc="named inputs", converter=_as_inputs)
     body: Block | None = field(Maybe(BLOCK), None, "the tree applied to the single input")
     nodes: dict[str, Node] = field(MapOf(Instance(Node, "a node")), attrs.Factory(dict),
                                    "named graph nodes, in any order")

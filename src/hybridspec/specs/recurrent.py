@@ -28,7 +28,7 @@ class Recurrent(WeightOptions):
     CELL = ""
 
 
-@block("lstm", short="units")
+@block("lstm", short="units", positional=("units", "activation", "recurrent_activation"))
 @attrs.frozen(kw_only=True)
 class LSTM(Recurrent):
     """A long short-term memory layer."""
@@ -39,7 +39,7 @@ class LSTM(Recurrent):
     CELL = "lstm"
 
 
-@block("gru", short="units")
+@block("gru", short="units", positional=("units", "activation", "recurrent_activation"))
 @attrs.frozen(kw_only=True)
 class GRU(Recurrent):
     """A gated recurrent unit layer."""
@@ -51,7 +51,7 @@ class GRU(Recurrent):
     CELL = "gru"
 
 
-@block("simple_rnn", short="units")
+@block("simple_rnn", short="units", positional=("units", "activation"))
 @attrs.frozen(kw_only=True)
 class SimpleRNN(Recurrent):
     """A fully connected recurrent layer."""
@@ -64,7 +64,7 @@ RECURRENT = Instance(Recurrent, "an lstm, gru or simple_rnn layer",
                      lambda: {"$ref": "#/$defs/RecurrentLayer"})
 
 
-@block("bidirectional", short="layer")
+@block("bidirectional", short="layer", positional=("layer", "merge_mode"))
 @attrs.frozen(kw_only=True)
 class Bidirectional(Block):
     """Runs a recurrent layer forwards and backwards and merges the two."""
@@ -77,7 +77,7 @@ class Bidirectional(Block):
             fail("layer.go_backwards", "a bidirectional layer already reads both ways; Keras refuses go_backwards here")
 
 
-@block("recurrent_stack")
+@block("recurrent_stack", positional=("units",))
 @attrs.frozen(kw_only=True)
 class RecurrentStack(Block):
     """Stacked recurrent layers; inner layers always return sequences."""

@@ -30,7 +30,7 @@ from .rules import (
 )
 
 
-@block("conv_stack")
+@block("conv_stack", positional=("filters",))
 @attrs.frozen(kw_only=True)
 class ConvStack(Block):
     """Convolutions, each followed by optional norm, activation, pooling and dropout."""
@@ -109,7 +109,7 @@ class Attention(Block):
 BACKBONES = ("vgg16", "resnet50", "mobilenet_v2", "efficientnet_b0")
 
 
-@block("backbone", short="name")
+@block("backbone", short="name", positional=("name",))
 @attrs.frozen(kw_only=True)
 class Backbone(Block):
     """A keras.applications model without its classifier head."""

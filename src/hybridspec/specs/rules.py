@@ -15,10 +15,14 @@ import attrs
 from .errors import SpecError, join_path
 
 
-def closest(word: str, options: list[str]) -> str:
-    """A hint naming the closest option, or an empty string."""
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f" Did you mean '{match[0]}'?" if match else ""
+def closest(word: str, options: list[str], cutoff: float = 0.7) -> str:
+    """A hint naming the option spelled most like ``word`` (the same letters in another case
+    first; on a tie, the earlier option), or an empty string."""
+    folded = [o for o in options if o.lower() == word.lower()]
+    scores = [(difflib.SequenceMatcher(None, word.lower(), o.lower()).ratio(), -i, o)
+              for i, o in enumerate(options)]
+    best = folded[:1] or [o for score, _, o in sorted(scores, reverse=True)[:1] if score >= cutoff]
+    return f" Did you mean '{best[0]}'?" if best else ""
 
 
 class Rule:
@@ -251,12 +255,33 @@ class Instance(Rule):
 
 
 def field(rule: Rule, default: Any = attrs.NOTHING, doc: str = "", **kw: Any) -> Any:
-    """An attrs field validated by ``rule``; lists become tuples so specs stay hashable."""
-    converter = _to_tuple if _wants_tuple(rule) else None
-    if converter is not None and isinstance(default, list):
+    """An attrs field validated by ``rule``; lists become tuples so specs stay hashable, and
+    (for Python callers) a list where a block goes becomes a chain."""
+    converter = kw.pop("converter", None) or _converter(rule)
+    if isinstance(default, list):
         default = tuple(default)
     return attrs.field(default=default, validator=rule, converter=converter,
                        metadata={"rule": rule, "doc": doc}, **kw)
+
+
+def _converter(rule: Rule) -> Callable[[Any], Any] | None:
+    if isinstance(rule, Maybe):
+        return _converter(rule.inner)
+    if isinstance(rule, Instance) and rule.cls.__name__ == "Block":
+        return _to_block
+    if isinstance(rule, TupleOf):
+        item = _converter(rule.item)
+        return (lambda v: tuple(map(item, v)) if isinstance(v, list | tuple) else v) if item else _to_tuple
+    return _to_tuple if _wants_tuple(rule) else None
+
+
+def _to_block(value: Any) -> Any:
+    """A list (or tuple) of blocks as the chain it stands for."""
+    if isinstance(value, list | tuple):
+        from .compose import Chain
+
+        return Chain(blocks=tuple(value))
+    return value
 
 
 def _wants_tuple(rule: Rule) -> bool:

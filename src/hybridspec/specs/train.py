@@ -130,6 +130,10 @@ class TrainSpec:
     mixed_precision: str | None = field(Maybe(OneOf("mixed_float16", "mixed_bfloat16")), None,
                                         "global mixed-precision policy (float32 if null)")
     seed: int | None = field(Maybe(NON_NEGATIVE), None, "seed for weights, shuffling and dropout")
+    backup: str | int | None = field(
+        Maybe(Either(OneOf("epoch"), POSITIVE)), None,
+        "back up the training state every epoch (epoch) or every N batches; a killed run, "
+        "started again with the same command, resumes from the last backup")
 
     def __attrs_post_init__(self) -> None:
         monitors = [c.monitor for c in (self.callbacks.early_stopping, self.callbacks.reduce_on_plateau)

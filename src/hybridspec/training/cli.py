@@ -42,6 +42,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="where results go (default: runs/NAME)")
     parser.add_argument("--epochs", type=positive, metavar="N", help="override train.epochs")
     parser.add_argument("--batch-size", type=positive, metavar="N", help="override train.batch_size")
+    parser.add_argument("--strategy", choices=["mirrored", "multi-worker"],
+                        help="train under tf.distribute: mirrored (local GPUs, or --cpu-devices) or "
+                             "multi-worker (hosts given by TF_CONFIG); see docs/distributed.md")
+    parser.add_argument("--cpu-devices", type=positive, metavar="N",
+                        help="split the CPU into N logical devices (mirrored without GPUs)")
     parser.set_defaults(run=run)
     return parser
 
@@ -53,9 +58,14 @@ def run(args: argparse.Namespace) -> int:
     from .run import train
 
     spec = load(args.file)
+    strategy = None
+    if args.strategy:
+        from .distribute import strategy_of
+
+        strategy = strategy_of(args.strategy, args.cpu_devices)
     try:
         train(spec, args.data, args.out or f"runs/{spec.name}", epochs=args.epochs,
-              batch_size=args.batch_size)
+              batch_size=args.batch_size, strategy=strategy)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

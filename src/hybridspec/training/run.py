@@ -8,7 +8,7 @@ test split and writes into ``out_dir``: ``<name>.keras`` (the best model, writte
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import io
 import os
 from collections.abc import Callable
@@ -20,8 +20,10 @@ from ..graphs.build import build
 from ..specs import ModelSpec, TrainSpec, dumps
 from ..specs.documents import replacing, write_atomic
 from ..specs.train import OptimizerSpec
+from .backup import backup_callback, backup_epoch, best_callback, history_callback, read_history
 from .check import SPARSE, OutputPlan, plan
 from .data import Dataset, load_data, match
+from .distribute import check_batch, fit_data, worker_dir
 
 LOSS_CLASSES = {
     "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
@@ -88,27 +90,6 @@ def compile_args(spec: ModelSpec, plans: dict[str, OutputPlan]) -> dict[str, Any
     return {"optimizer": optimizer(train.optimizer), "loss": losses, "metrics": metrics}
 
 
-def best_weights(monitor: str) -> Any:
-    """A callback keeping the weights of the epoch with the lowest ``monitor`` (in memory)."""
-    import keras
-
-    class BestWeights(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.best, self.weights, self.epoch = float("inf"), None, -1
-
-        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            value = (logs or {}).get(monitor)
-            if value is not None and value < self.best:
-                self.best, self.weights, self.epoch = value, self.model.get_weights(), epoch
-
-        def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-            if self.weights is not None:
-                self.model.set_weights(self.weights)
-
-    return BestWeights()
-
-
 def callbacks(train: TrainSpec, out_dir: Path) -> list[Any]:
     import keras
 
@@ -122,10 +103,13 @@ def callbacks(train: TrainSpec, out_dir: Path) -> list[Any]:
         rp = chosen.reduce_on_plateau
         found.append(keras.callbacks.ReduceLROnPlateau(monitor=rp.monitor, factor=rp.factor,
                                                        patience=rp.patience, min_lr=rp.min_lr))
-    if chosen.backup_and_restore:
-        found.append(keras.callbacks.BackupAndRestore(str(out_dir / "backup")))
+    every = train.backup or ("epoch" if chosen.backup_and_restore else None)
+    if every is not None:
+        found.append(backup_callback(out_dir / "backup", every))
+    found.append(history_callback(out_dir / "history.csv"))
     if chosen.checkpoint:
-        found.append(best_weights("val_loss" if train.validation_split else "loss"))
+        found.append(best_callback("val_loss" if train.validation_split else "loss",
+                                   out_dir / "best.weights.h5", out_dir / "history.csv"))
     return found
 
 
@@ -133,16 +117,6 @@ def save_model(model: Any, path: Path) -> None:
     """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place."""
     with replacing(path, ".keras") as tmp:
         model.save(tmp)
-
-
-def write_history(history: dict[str, list[float]], path: Path) -> None:
-    keys = list(history)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["epoch", *keys])
-    for epoch, row in enumerate(zip(*(history[k] for k in keys), strict=True), start=1):
-        writer.writerow([epoch, *(f"{float(v):.6g}" for v in row)])
-    write_atomic(path, text.getvalue())
 
 
 def plot_history(history: dict[str, list[float]], path: Path, title: str) -> None:
@@ -174,15 +148,23 @@ def _arrays(spec: ModelSpec, arrays: dict[str, Any]) -> Any:
 
 def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str], *,
           epochs: int | None = None, batch_size: int | None = None, verbose: int = 1,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+          strategy: Any = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Train ``spec`` on ``data`` (a Dataset or a source name); return the test metrics, the
-    fitted model and the paths written. Everything is written under ``out_dir``."""
+    fitted model and the paths written. Everything is written under ``out_dir`` (a worker of
+    a multi-worker cluster other than the chief writes into ``out_dir/worker-N``). With a
+    tf.distribute ``strategy``, the model is built and compiled in its scope and the batch
+    size is the global batch."""
     settings = spec.train or TrainSpec()
     plans = plan(spec, check(spec))
     dataset = data if isinstance(data, Dataset) else load_data(data, seed=settings.seed or 0)
     dataset = match(dataset, spec, plans)
-    out = Path(out_dir)
+    out = worker_dir(Path(out_dir))
     out.mkdir(parents=True, exist_ok=True)
+    batch = batch_size or settings.batch_size
+    if strategy is not None:
+        check_batch(batch, strategy)
+        log(f"training on {strategy.num_replicas_in_sync} replicas ({type(strategy).__name__}), "
+            f"{batch // strategy.num_replicas_in_sync} examples per replica and step")
 
     import keras
 
@@ -191,15 +173,17 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
         keras.mixed_precision.set_global_policy(settings.mixed_precision or "float32")
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
-        model = build(spec)
-        model.compile(**compile_args(spec, plans))
-        fitted = model.fit(
-            _arrays(spec, dataset.train.x), _arrays(spec, dataset.train.y),
-            batch_size=batch_size or settings.batch_size, epochs=epochs or settings.epochs,
-            validation_split=settings.validation_split, callbacks=callbacks(settings, out),
-            verbose=verbose)
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            model = build(spec)
+            model.compile(**compile_args(spec, plans))
+        if (resumed := backup_epoch(out / "backup")) is not None:
+            log(f"resuming from the backup taken after epoch {resumed}")
+        across_hosts = type(strategy).__name__ == "MultiWorkerMirroredStrategy"
+        model.fit(**fit_data(_arrays(spec, dataset.train.x), _arrays(spec, dataset.train.y), batch,
+                             settings.validation_split, settings.seed or 0, across_hosts),
+                  epochs=epochs or settings.epochs, callbacks=callbacks(settings, out), verbose=verbose)
         scores = model.evaluate(_arrays(spec, dataset.test.x), _arrays(spec, dataset.test.y),
-                                batch_size=batch_size or settings.batch_size, verbose=0,
+                                batch_size=batch, verbose=0,
                                 return_dict=True)
     finally:
         keras.mixed_precision.set_global_policy(previous)
@@ -207,8 +191,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
              "history": out / "history.csv", "curve": out / "learning_curve.png"}
     save_model(model, paths["model"])
     write_atomic(paths["spec"], dumps(spec))
-    history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
-    write_history(history, paths["history"])
+    history = read_history(paths["history"])  # every epoch, also those before a resume
     plot_history(history, paths["curve"], f"{spec.name} on {dataset.name}")
     scores = {k: float(v) for k, v in scores.items()}
     log("test: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
