@@ -14,9 +14,6 @@ import hybridspec as hs
 from hybridspec.blocks.base import At, Sig, dense_like, same
 from hybridspec.specs.rules import POSITIVE, field
 
-KERAS = ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Dense", "Multiply")
-
-
 @attrs.frozen(kw_only=True)
 class SqueezeExcite(hs.Block):
     """Squeeze-and-excitation: rescales each channel by a gate computed from all channels."""
@@ -77,6 +74,8 @@ def strategy(sig: Sig) -> Any:
 
 
 def register() -> None:
-    """The ``hybridspec.blocks`` entry point: adds the ``squeeze_excite`` kind."""
+    """The ``hybridspec.blocks`` entry point: adds the ``squeeze_excite`` kind. It stands for
+    no single Keras class, so it declares no ``keras=`` names (those map Keras classes to kinds
+    for the coverage table, the hints and the importer)."""
     hs.register_block(SqueezeExcite, kind="squeeze_excite", shape=shape, params=params, build=build,
-                      call=call, macs=macs, keras=KERAS, strategy=strategy)
+                      call=call, macs=macs, strategy=strategy)
