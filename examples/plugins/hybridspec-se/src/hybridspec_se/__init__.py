@@ -14,6 +14,7 @@ import hybridspec as hs
 from hybridspec.blocks.base import At, Sig, dense_like, same
 from hybridspec.specs.rules import POSITIVE, field
 
+
 @attrs.frozen(kw_only=True)
 class SqueezeExcite(hs.Block):
     """Squeeze-and-excitation: rescales each channel by a gate computed from all channels."""
