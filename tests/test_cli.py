@@ -69,6 +69,7 @@ def test_check_json_lists_every_file(files, capsys):
     good, bad = json.loads(out)
     assert err == ""
     assert good.pop("warnings")[0].startswith("body[0] (lstm): falls off the cuDNN fast path")
+    assert good.pop("resources")["params"] == 218
     assert good == {"file": "good.yaml", "ok": True, "error": None, "params": 218,
                     "outputs": {"tiny": [None, 2]}}
     assert bad["ok"] is False and bad["params"] is None

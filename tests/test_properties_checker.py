@@ -88,6 +88,7 @@ def agree(spec: hs.ModelSpec, say=note) -> None:
     frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     assert (report.trainable, report.non_trainable) == (trainable, frozen)
     assert report.params == model.count_params()
+    assert report.weight_bytes == sum(math.prod(w.shape) * np.dtype(w.dtype).itemsize for w in model.weights)
 
     rng = np.random.default_rng(0)
     data = {name: _random_input(inp, rng) for name, inp in spec.inputs.items()}

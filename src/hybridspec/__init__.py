@@ -6,25 +6,31 @@
 import os
 from typing import Any
 
-from .graphs import Report as Report
-from .graphs import check as check
-from .specs import *  # noqa: F403
-from .specs import __all__ as _spec_names
+from ._methods_cache import cached_methods
 
-__all__ = [*_spec_names, "Report", "build", "check"]
+with cached_methods():  # attrs's generated methods, compiled once (see _methods_cache.py)
+    from .graphs import Report as Report
+    from .graphs import check as check
+    from .plugins import register_block as register_block
+    from .specs import *  # noqa: F403
+    from .specs import __all__ as _spec_names
+
+__all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of", "register_block"]
 
 
 def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None,  # noqa: F405
-          strategy: Any = None) -> Any:
+          seed: int | None = None, strategy: Any = None, **limits: Any) -> Any:
     """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras);
     files the document names are read from ``folder``, the document's folder (default: the
-    current directory); with a tf.distribute ``strategy``, variables are created in its scope."""
+    current directory); ``seed`` makes the initial weights reproducible, ``max_params`` /
+    ``max_bytes`` set the limits; with a tf.distribute ``strategy``, variables are created in
+    its scope."""
     import contextlib
 
     from .graphs.build import build as _build
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _build(spec, folder)
+        return _build(spec, folder, seed, **limits)
 
 
 def from_keras(model: Any) -> ModelSpec:  # noqa: F405
@@ -35,3 +41,17 @@ def from_keras(model: Any) -> ModelSpec:  # noqa: F405
 
 
 __all__ += ["from_keras"]
+
+
+def save(model: Any, path: Any) -> None:
+    """Save a model from ``build`` as a ``.keras`` file that carries its document (imports Keras)."""
+    from .graphs.provenance import save as _save
+
+    _save(model, path)
+
+
+def spec_of(model_or_path: Any) -> ModelSpec:  # noqa: F405
+    """The spec a model from ``build``, or a ``.keras`` file from ``save``, was built from."""
+    from .graphs.provenance import spec_of as _spec_of
+
+    return _spec_of(model_or_path)

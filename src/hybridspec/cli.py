@@ -20,7 +20,6 @@ import attrs
 from .blocks.base import show
 from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
-from .specs.documents import replacing
 
 PLUGINS = ("hybridspec.training.cli", "hybridspec.demo", "hybridspec.bench.cli", "hybridspec.diffcli",
            "hybridspec.export", "hybridspec.importing.cli", "hybridspec.tune_cli")
@@ -32,13 +31,19 @@ def _error(exc: Exception) -> dict[str, str]:
     return {"path": "", "message": f"cannot read the file: {exc}", "kind": ""}
 
 
-def _checked(file: str) -> tuple[ModelSpec, Report]:
+def _checked(file: str, args: argparse.Namespace | None = None) -> tuple[ModelSpec, Report]:
     spec = load(file)
-    return spec, check(spec, Path(file).parent)
+    return spec, _report(spec, file, args)
+
+
+def _report(spec: ModelSpec, file: str, args: argparse.Namespace | None) -> Report:
+    """``check`` with the limits the command was given, files read beside the document."""
+    limits = {k: getattr(args, k) for k in ("max_params", "max_bytes") if hasattr(args, k)}
+    return check(spec, Path(file).parent, **limits)
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
-          failed: Callable[[str, Exception], Any], checked: Callable[[str], Any] = _checked) -> int:
+          failed: Callable[[str, Exception], Any], checked: Callable[[str], Any]) -> int:
     """Run ``ok`` or ``failed`` for every file; print the JSON list or the errors; exit code."""
     results, code = [], 0
     for file in files:
@@ -65,7 +70,8 @@ def _outputs(report: Report) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .graphs.space import SpaceReport, checked
+    from .graphs.space import SpaceReport, checked, dims
+    from .specs.documents import to_data
 
     def ok(file: str, spec: ModelSpec, report: Report | SpaceReport) -> dict[str, Any]:
         if isinstance(report, SpaceReport):
@@ -77,15 +83,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"ok {file}: {report.params:,} params, outputs {_outputs(report)}")
             _warn(file, report)
         return {"file": file, "ok": True, "error": None, "params": report.params,
-                "outputs": {k: list(v) for k, v in report.outputs.items()}, "warnings": report.warnings}
+                "outputs": {k: list(v) for k, v in report.outputs.items()}, "warnings": report.warnings,
+                "resources": report.resources(args.batch)}
 
     def failed(file: str, exc: Exception) -> dict[str, Any]:
         return {"file": file, "ok": False, "error": _error(exc), "params": None, "outputs": None,
-                "warnings": []}
+                "warnings": [], "resources": None}
 
     def check_one(file: str) -> tuple[ModelSpec, Report | SpaceReport]:
         spec = load(file)
-        return spec, checked(spec, args.max_params)
+        if dims(to_data(spec)):  # a search space: every combination is judged
+            return spec, checked(spec, args.max_params)
+        return spec, _report(spec, file, args)
 
     return _each(args.files, args.json, ok, failed, check_one)
 
@@ -94,25 +103,27 @@ def cmd_summary(args: argparse.Namespace) -> int:
     def ok(file: str, spec: ModelSpec, report: Report) -> dict[str, Any]:
         if not args.json:  # the table without its warning lines: those go to stderr
             quiet = attrs.evolve(report, rows=tuple(attrs.evolve(r, warnings=()) for r in report.rows))
-            print(quiet.table() + ("\n" if len(args.files) > 1 else ""))
+            print(quiet.table(args.batch) + ("\n" if len(args.files) > 1 else ""))
             _warn(file, report)
-        return {"file": file, "error": None, **report.to_dict()}
+        return {"file": file, "error": None, **report.to_dict(args.batch)}
 
-    return _each(args.files, args.json, ok, lambda file, exc: {"file": file, "error": _error(exc)})
+    return _each(args.files, args.json, ok, lambda file, exc: {"file": file, "error": _error(exc)},
+                 lambda file: _checked(file, args))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    spec, report = _checked(args.file)
+    spec, report = _checked(args.file, args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .backends import use
 
     use(args.backend)
     from .graphs.build import build
+    from .graphs.provenance import save
 
-    model = build(spec, Path(args.file).parent)
+    model = build(spec, Path(args.file).parent, args.seed, max_params=args.max_params,
+                  max_bytes=args.max_bytes)
     out = Path(args.output or f"{spec.name}.keras")
-    with replacing(out, ".keras") as tmp:  # Keras insists on the .keras suffix
-        model.save(tmp)
+    save(model, out)
     print(f"wrote {out}: {model.count_params():,} params")
     _warn(args.file, report)
     return 0
@@ -166,6 +177,34 @@ def _keras_file(value: str) -> str:
     return value
 
 
+def _limit(value: str) -> float | None:
+    from .graphs.limits import parse_limit
+
+    try:
+        return parse_limit(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _limits(p: Any, batch: bool = True) -> None:
+    """The resource-limit options (see graphs/limits.py)."""
+    from .graphs.limits import MAX_BYTES, MAX_PARAMS
+
+    p.add_argument("--max-params", type=_limit, default=MAX_PARAMS, metavar="N",
+                   help="refuse a model with more parameters (default 2e9; none: no limit)")
+    p.add_argument("--max-bytes", type=_limit, default=MAX_BYTES, metavar="BYTES",
+                   help="refuse a model with more bytes of weights (default 16GiB; none: no limit)")
+    if batch:
+        p.add_argument("--batch", type=_positive, default=1, metavar="N",
+                       help="report activation bytes and multiply-adds for N samples (default 1)")
+
+
 def _add_plugins(sub: Any) -> None:
     """Subcommands from other parts of the package. A part that is not there is skipped; one that
     fails is skipped with a warning, so that a broken plugin never breaks ``check``."""
@@ -179,13 +218,24 @@ def _add_plugins(sub: Any) -> None:
             print(f"warning: {name} failed, its commands are missing: {exc!r}", file=sys.stderr)
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The parser with every built-in and contributed subcommand."""
+BUILTIN = ("check", "summary", "build", "plot", "schema")
+
+
+class _Version(argparse.Action):
+    """--version, reading the package metadata only when asked (it is slow to import)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
+def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The parser with every built-in and (with ``plugins``) contributed subcommand."""
     parser = argparse.ArgumentParser(
         prog="hybridspec", description="Check, summarize, build and draw hybridspec model documents.",
         epilog="exit codes: 0 success, 1 invalid spec, 2 usage error. "
                "Run 'hybridspec COMMAND --help' for examples.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = _command(sub, "check", "check documents statically (shapes, parameters, cuDNN), no TensorFlow",
@@ -195,14 +245,14 @@ def make_parser() -> argparse.ArgumentParser:
                  cmd_check)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list with one result per file")
-    p.add_argument("--max-params", type=int, metavar="N",
-                   help="refuse models (or search-space combinations) above N parameters")
+    _limits(p)
 
     p = _command(sub, "summary", "print each document's per-node table, no TensorFlow",
                  "  hybridspec summary examples/imdb_sentiment.yaml\n"
                  "  hybridspec summary examples/*.yaml --json", cmd_summary)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list of reports, one per file")
+    _limits(p)
 
     p = _command(sub, "build", "compile a document into a Keras model and save it",
                  "  hybridspec build examples/mnist_mlp.yaml -o mnist.keras\n"
@@ -212,6 +262,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=_keras_file, help="the .keras file (default: NAME.keras)")
     p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
                    help="the Keras backend to build on (default: KERAS_BACKEND or tensorflow)")
+    _limits(p, batch=False)
+    p.add_argument("--seed", type=int, help="seed the initial weights (same seed, same weights)")
 
     p = _command(sub, "plot", "draw a document as a graph (.svg, .png, .pdf or .dot)",
                  "  hybridspec plot examples/inception_resnet_cifar.yaml -o inception.svg\n"
@@ -228,7 +280,8 @@ def make_parser() -> argparse.ArgumentParser:
                  "  # yaml-language-server: $schema=./hybridspec.schema.json", cmd_schema)
     p.add_argument("file", nargs="?", metavar="FILE",
                    help="a document whose definitions (and its includes') extend the schema")
-    _add_plugins(sub)
+    if plugins:
+        _add_plugins(sub)
     return parser
 
 
@@ -242,8 +295,10 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    parser = make_parser()
+    """Run the command line; return the exit code. A built-in command is parsed without
+    importing the contributed ones (a fast cold ``check``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = make_parser(plugins=not argv or argv[0] not in BUILTIN)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors

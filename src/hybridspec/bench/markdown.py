@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+COLD_TARGET = 40  # times faster than Keras's cold discovery of the same error
+
 
 def table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
     align = ["---" if i < right_from else "---:" for i in range(len(header))]
@@ -154,11 +156,11 @@ def overhead_cold_table(doc: dict[str, Any]) -> str:
                 rows.append([case["name"], cold["commands"][key], ms(case[key]["median_s"]),
                              ms(case["keras"]["median_s"]),
                              f"{s['median']:.1f}× [{s['p25']:.1f}–{s['p75']:.1f}]",
-                             "yes" if s["median"] >= 20 else "no", str(case[key]["repeats"])])
+                             "yes" if s["median"] >= COLD_TARGET else "no", str(case[key]["repeats"])])
     base = cold["python_startup"]
     rows.append(["(interpreter start)", "python -c pass", ms(base["median_s"]), "", "", "", str(base["repeats"])])
     out = table(["error case", "hybridspec command", "hybridspec ms", "plain Keras ms", "Keras / hybridspec",
-                 "≥ 20×", "reps"], rows, right_from=2)
+                 f"≥ {COLD_TARGET}×", "reps"], rows, right_from=2)
     for module, prof in cold.get("imports", {}).items():
         top = ", ".join(f"{k} {v:.0f}" for k, v in prof["self_ms_by_package"].items())
         out += (f"\nImports of `{module}` in a fresh process: {prof['total_ms']:.0f} ms; self time by "
@@ -232,8 +234,8 @@ def targets_table(doc: dict[str, Any]) -> str:
         for key, label in (("cli", "`hybridspec check` CLI"), ("library", "`import hybridspec; check`")):
             sp = [c["speedup"][key]["median"] for c in doc["cold"]["cases"] if key in c["speedup"]]
             if sp:
-                rows.append([f"cold {label} ≥ 20× faster than plain Keras's cold discovery",
-                             ", ".join(f"{s:.1f}×" for s in sp), "yes" if min(sp) >= 20 else "no"])
+                rows.append([f"cold {label} ≥ {COLD_TARGET}× faster than plain Keras's cold discovery",
+                             ", ".join(f"{s:.1f}×" for s in sp), "yes" if min(sp) >= COLD_TARGET else "no"])
     if "examples" in doc and doc["examples"]:
         worst = max(doc["examples"], key=lambda e: e["check"]["median_s"])
         rows.append(["in-process check < 2 ms for each example spec",
@@ -244,6 +246,10 @@ def targets_table(doc: dict[str, Any]) -> str:
         for s in (s for s in doc["scaling"] if s["nodes"] == biggest):
             rows.append([f"check < 50 µs per node at {biggest:,} nodes ({s['shape']})",
                          f"{s['check_us_per_node']:.1f} µs/node", "yes" if s["check_us_per_node"] < 50 else "no"])
+            total = (s["check_us_per_node"] + s["yaml_loads_us_per_node"]) * biggest / 1e6
+            if s["shape"] == "chain body":  # the figure: a chain document
+                rows.append([f"loads + check < 0.5 s at {biggest:,} nodes ({s['shape']})",
+                             f"{total:.2f} s", "yes" if total < 0.5 else "no"])
     if "build" in doc:
         rs = [b["ratio"]["median"] for b in doc["build"]]
         rows.append(["build within 10% of hand-written Keras",

@@ -70,6 +70,7 @@ class At:
 ShapeRule = Callable[[Any, list[Sig], At], "Sig | list[Sig]"]
 ParamRule = Callable[[Any, list[Sig]], tuple[int, int]]
 Builder = Callable[[Any, str, list[Sig], At], Any]
+MacRule = Callable[[Any, list[Sig], list[Sig]], int]
 
 
 def call_one(spec: Any, layer: Any, inputs: list[Any], at: At) -> Any:
@@ -89,7 +90,8 @@ class Impl:
     """A block's static rule, parameter count and Keras builder (plus how to call the layer),
     its lint: a kernel status for the report (e.g. cuDNN) and warnings, and its Keras coverage:
     the ``keras.layers`` class names it builds (``keras``) and the Keras argument names that
-    differ from our field names (``keras_args``: ``{"output_dim": "dim"}``)."""
+    differ from our field names (``keras_args``: ``{"output_dim": "dim"}``), and ``macs``: its
+    multiply-adds per sample from its inputs and outputs (None: weights times output positions)."""
 
     shape: ShapeRule
     build: Builder
@@ -98,6 +100,7 @@ class Impl:
     lint: Callable[[Any], tuple[str, tuple[str, ...]]] = no_lint
     keras: tuple[str, ...] = ()
     keras_args: Mapping[str, str] = attrs.field(factory=dict)
+    macs: MacRule | None = None
 
 
 IMPLS: dict[type[Block], Impl] = {}

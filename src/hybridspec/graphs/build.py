@@ -10,6 +10,7 @@ from typing import Any
 from ..blocks import IMPLS, At, Sig
 from ..blocks.base import call_one
 from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
+from .limits import MAX_BYTES, MAX_PARAMS, Limit
 from .static import check
 from .walk import Walk
 
@@ -122,12 +123,15 @@ def _sig(tensor: Any) -> Sig:
     return Sig(tuple(tensor.shape), str(tensor.dtype))
 
 
-def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None
+def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, seed: int | None = None, *,
+          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES
           ) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
     """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
+    report = check(spec, folder, max_params=max_params, max_bytes=max_bytes)  # before Keras: nothing allocated
     import keras
 
-    report = check(spec, folder)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     interpreter = KerasInterpreter(report.names, None if folder is None else os.fspath(folder))
     inputs, outputs = Walk(interpreter).model(spec)
     if spec.body is not None:
@@ -137,7 +141,15 @@ def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None
     return model, interpreter.shapes
 
 
-def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Any:
-    """Check ``spec``, then compile it into a plain functional ``keras.Model``; files the document
-    names are read from ``folder`` (the document's folder; the current directory if None)."""
-    return trace(spec, folder)[0]
+def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, seed: int | None = None, *,
+          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES) -> Any:
+    """Check ``spec`` (within the limits), then compile it into a plain functional
+    ``keras.Model`` carrying its document (see provenance.py). Files the document names are
+    read from ``folder`` (the document's folder; the current directory if None). With ``seed``,
+    Keras's random state is seeded first (``keras.utils.set_random_seed``), so the initial
+    weights are the same in every process."""
+    from .provenance import attach
+
+    model = trace(spec, folder, seed, max_params=max_params, max_bytes=max_bytes)[0]
+    attach(model, spec)
+    return model

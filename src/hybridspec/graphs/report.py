@@ -23,6 +23,9 @@ class Row:
     leaf: bool = True
     cudnn: str = ""
     warnings: tuple[str, ...] = ()
+    macs: int = 0
+    weight_bytes: int = 0
+    activation_bytes: int = 0
 
     @property
     def params(self) -> int:
@@ -31,6 +34,28 @@ class Row:
     @property
     def shape(self) -> Shape:
         return self.shapes[0]
+
+
+def quantity(n: int) -> str:
+    """A count for people: ``1.2M``, ``3.4G``; exact below ten thousand."""
+    if n < 10_000:
+        return str(n)
+    if n >= 10**18:  # no float or decimal string of a huge int
+        return f"~1e{int(n.bit_length() * 0.30103)}"
+    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return str(n)
+
+
+def size_of(n: int) -> str:
+    """Bytes for people: ``940.0 KiB``, ``1.5 GiB``."""
+    if n >= 2**60:
+        return f"~2^{n.bit_length() - 1} B"
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n} B"
 
 
 def _within(path: str, prefix: str) -> bool:
@@ -45,6 +70,8 @@ class Report:
     rows: tuple[Row, ...]
     outputs: dict[str, Shape]
     names: dict[str, str] = attrs.field(factory=dict)  # the user's layer names -> their paths
+    macs: int = 0
+    activation_bytes: int = 0
 
     @property
     def trainable(self) -> int:
@@ -57,6 +84,10 @@ class Report:
     @property
     def params(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(r.weight_bytes for r in self.rows if r.leaf)
 
     @property
     def warnings(self) -> list[str]:
@@ -72,24 +103,34 @@ class Report:
         leaves = [r for r in self.rows if r.leaf and _within(r.path, prefix)]
         return sum(r.trainable for r in leaves), sum(r.non_trainable for r in leaves)
 
-    def to_dict(self) -> dict[str, Any]:
+    def resources(self, batch: int = 1) -> dict[str, int]:
+        """The model's totals: parameters, weight bytes, and per sample (and for ``batch``
+        samples) activation bytes and multiply-adds."""
+        return {"params": self.params, "weight_bytes": self.weight_bytes,
+                "activation_bytes_per_sample": self.activation_bytes, "macs_per_sample": self.macs,
+                "batch": batch, "activation_bytes": batch * self.activation_bytes, "macs": batch * self.macs}
+
+    def to_dict(self, batch: int = 1) -> dict[str, Any]:
         """Plain data for ``--json``."""
         return {
             "name": self.name,
             "outputs": {k: list(v) for k, v in self.outputs.items()},
             "params": {"total": self.params, "trainable": self.trainable, "non_trainable": self.non_trainable},
+            "resources": self.resources(batch),
             "nodes": [{"path": r.path, "kind": r.kind, "shapes": [list(s) for s in r.shapes],
                        "dtype": r.dtype, "masked": r.masked, "trainable": r.trainable,
                        "non_trainable": r.non_trainable, "cudnn": r.cudnn or None,
-                       "warnings": list(r.warnings)} for r in self.rows],
+                       "warnings": list(r.warnings), "macs": r.macs, "weight_bytes": r.weight_bytes,
+                       "activation_bytes": r.activation_bytes} for r in self.rows],
             "warnings": self.warnings,
         }
 
-    def table(self) -> str:
-        """A summary like ``model.summary()``: path, kind, output shape, params, cuDNN status."""
-        header = ("path", "kind", "output shape", "params", "mask", "cuDNN")
+    def table(self, batch: int = 1) -> str:
+        """A summary like ``model.summary()``: path, kind, output shape, params, cuDNN status,
+        multiply-adds per sample; then the totals."""
+        header = ("path", "kind", "output shape", "params", "mask", "cuDNN", "MACs")
         lines = [(("  " * r.path.count("[")) + r.path, r.kind, ", ".join(show(s) for s in r.shapes),
-                  f"{r.params:,}", "yes" if r.masked else "", r.cudnn)
+                  f"{r.params:,}", "yes" if r.masked else "", r.cudnn, quantity(r.macs))
                  for r in self.rows]
         widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + "  " + f"{{:>{widths[3]}}}" + "  " + \
@@ -98,6 +139,10 @@ class Report:
         out = [f'Model "{self.name}"', rule, fmt.format(*header).rstrip(), rule]
         out += [fmt.format(*line).rstrip() for line in lines]
         out += [rule, f"Total params: {self.params:,}", f"Trainable params: {self.trainable:,}",
-                f"Non-trainable params: {self.non_trainable:,}"]
+                f"Non-trainable params: {self.non_trainable:,}",
+                f"Weights: {size_of(self.weight_bytes)}",
+                f"Activations: {size_of(self.activation_bytes)} per sample"
+                + (f", {size_of(batch * self.activation_bytes)} for a batch of {batch}" if batch > 1 else ""),
+                f"Multiply-adds: {quantity(self.macs)} per sample"]
         out += [f"warning: {w}" for w in self.warnings]
         return "\n".join(out)

@@ -8,14 +8,18 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
+from ..blocks.costs import ITEMSIZE, itemsize, macs_of, size, variable_dtype
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from ..specs.values import ensure_bound
+from .limits import MAX_BYTES, MAX_PARAMS, enforce
 from .report import Report, Row
 from .walk import Walk
 
 
 class StaticInterpreter:
-    """Values are Sigs. Rows are kept in walk order; composites total their subtree's params."""
+    """Values are Sigs. Rows are kept in walk order; composites total their subtree's figures
+    (trainable, non-trainable, multiply-adds, weight bytes, activation bytes). ``macs`` and
+    ``activations`` count every application, shared layers' too."""
 
     def __init__(self, folder: str | None = None) -> None:
         self.folder = folder
@@ -23,22 +27,34 @@ class StaticInterpreter:
         self.totals: list[list[int]] = []
         self.seen_inputs: dict[str, list[Sig]] = {}
         self.shared_by: str | None = None
+        self.macs = self.activations = 0
         self.frozen: list[bool] = []  # per open block: whether it or a block around it is frozen
         self.names: dict[str, str] = {}  # the user's layer names -> their paths
         self.input_names: set[str] = set()
 
     def input(self, name: str, spec: InputSpec) -> Sig:
         sig = Sig((None, *spec.shape), spec.dtype, False, f"inputs.{name}")
-        self.rows[sig.source] = Row(sig.source, "input", (sig.shape,), sig.dtype, False)
+        held = _bytes([sig])
+        self.activations += held
+        self.rows[sig.source] = Row(sig.source, "input", (sig.shape,), sig.dtype, False, activation_bytes=held)
         self.input_names.add(name)
         return sig
+
+    def _add(self, trainable: int, frozen: int, macs: int, weights: int, held: int) -> None:
+        if self.totals:
+            top = self.totals[-1]
+            top[0] += trainable
+            top[1] += frozen
+            top[2] += macs
+            top[3] += weights
+            top[4] += held
 
     def sharing(self, node: str | None) -> None:
         self.shared_by = node
 
     def enter(self, spec: Block, path: str) -> None:
         self.rows.setdefault(path, None)
-        self.totals.append([0, 0])
+        self.totals.append([0, 0, 0, 0, 0])
         self.frozen.append(not spec.trainable or bool(self.frozen and self.frozen[-1]))
         self._name(spec, path)
 
@@ -65,48 +81,69 @@ class StaticInterpreter:
             if [s.shape[1:] for s in ins] != first:
                 raise at.fail(f"shared by nodes.{self.shared_by}, its layers were built for inputs "
                               f"{first}; a shared node needs the same input shapes", *ins)
+            row = self.rows[path]
+            assert row is not None
+            self._applied(0, 0, row.macs, 0, row.activation_bytes)
             return outs
         self.seen_inputs[path] = ins
         self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
+        macs = macs_of(spec, impl, trainable, ins, outs)
+        weights = (trainable + frozen) * itemsize(variable_dtype(spec)) if trainable or frozen else 0
         if not spec.trainable or (self.frozen and self.frozen[-1]):
             trainable, frozen = 0, trainable + frozen
-        if self.totals:
-            self.totals[-1][0] += trainable
-            self.totals[-1][1] += frozen
+        held = _bytes(outs)
+        self._applied(trainable, frozen, macs, weights, held)
         cudnn, warnings = impl.lint(spec)
         self.rows[path] = Row(path, spec.KIND, tuple(s.shape for s in outs), outs[0].dtype,
-                              outs[0].masked, trainable, frozen, True, cudnn, warnings)
+                              outs[0].masked, trainable, frozen, True, cudnn, warnings, macs, weights, held)
         return outs
+
+    def _applied(self, trainable: int, frozen: int, macs: int, weights: int, held: int) -> None:
+        self.macs += macs
+        self.activations += held
+        self._add(trainable, frozen, macs, weights, held)
 
     def time_distributed(self, spec: TimeDistributed, path: str, x: Sig, inner: Any) -> Sig:
         if x.rank < 3:
             raise At(path, spec.KIND).fail("needs a (batch, time, ...) input of rank 3 or more", x)
+        macs, held = self.macs, self.activations
         y = inner(Sig((x.shape[0], *x.shape[2:]), x.dtype, False, x.source))
+        steps = (x.shape[1] or 1) - 1  # the inner walk counted one step
+        self._applied(0, 0, steps * (self.macs - macs), 0, steps * (self.activations - held))
         return Sig((x.shape[0], x.shape[1], *y.shape[1:]), y.dtype, x.masked, path)
 
     def note(self, spec: Block, path: str, outs: list[Sig]) -> None:
-        trainable, frozen = self.totals.pop()
+        trainable, frozen, macs, weights, held = self.totals.pop()
         self.frozen.pop()
-        if self.totals:
-            self.totals[-1][0] += trainable
-            self.totals[-1][1] += frozen
+        self._add(trainable, frozen, macs, weights, held)
         if self.rows.get(path) is None:
             shared = self.shared_by is None and path.startswith("nodes.") and path.count(".") == 1
             self.rows[path] = Row(path, f"share of {spec.KIND}" if shared else spec.KIND,
                                   tuple(s.shape for s in outs), outs[0].dtype, outs[0].masked,
-                                  0 if shared else trainable, 0 if shared else frozen, leaf=False)
+                                  0 if shared else trainable, 0 if shared else frozen, leaf=False,
+                                  macs=macs, weight_bytes=0 if shared else weights, activation_bytes=held)
 
 
-def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None) -> Report:
-    """Infer every node's shapes and parameters, and judge the train section against them;
-    raise SpecError naming the first bad node. Files the document names (embedding weights)
-    are read from ``folder``, the document's folder (the current directory if None)."""
+def _bytes(sigs: list[Sig]) -> int:
+    """Bytes per sample of the tensors ``sigs`` (unknown sizes count as 1)."""
+    return sum(size(s.shape[1:]) * ITEMSIZE.get(s.dtype, 4) for s in sigs)
+
+
+def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, *,
+          max_params: int | float | None = MAX_PARAMS, max_bytes: int | float | None = MAX_BYTES) -> Report:
+    """Infer every node's shapes, parameters and costs, refuse a model over ``max_params``
+    parameters or ``max_bytes`` bytes of weights (None: no limit), and judge the train section
+    against them; raise SpecError naming the first bad node. Files the document names
+    (embedding weights) are read from ``folder``, the document's folder (the current directory
+    if None)."""
     ensure_bound(spec)
     interpreter = StaticInterpreter(None if folder is None else os.fspath(folder))
     _, outputs = Walk(interpreter).model(spec)
     rows = tuple(r for r in interpreter.rows.values() if r is not None)
-    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names)
+    report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names,
+                    interpreter.macs, interpreter.activations)
+    enforce(report, max_params=max_params, max_bytes=max_bytes)
     if spec.train is not None:
         from ..training.check import plan
 

@@ -186,7 +186,7 @@ def structure_block(value: Any, cls: type = Block) -> Block:
             raise SpecError("", "a chain needs at least one block, got []")
         blocks = tuple(_guarded(structure_block, v, f"[{i}]") for i, v in enumerate(value))
         return _guarded(lambda b: Chain(blocks=b), blocks, "")
-    if isinstance(value, str) and value in KINDS:
+    if isinstance(value, str) and _known(value):
         return _guarded(lambda v: structure_body({}, KINDS[v]), value, value)
     if isinstance(value, str) and _extra_kind(value):
         return _guarded(_extra_kind(value), None, value)  # type: ignore[arg-type]
@@ -197,9 +197,18 @@ def structure_block(value: Any, cls: type = Block) -> Block:
     extra = _extra_kind(kind) if kind not in KINDS else None
     if extra is not None:
         return _guarded(extra, body, kind)
-    if kind not in KINDS:
+    if not _known(kind):
         raise SpecError("", f"unknown block kind {kind!r}.{kind_hint(str(kind))}")
     return _guarded(lambda b: structure_body(b, KINDS[kind]), body, kind)
+
+
+def _known(kind: Any) -> bool:
+    """Whether ``kind`` is registered, looking at installed plugins the first time it is not."""
+    if kind in KINDS:
+        return True
+    from ..plugins import discover  # only for unknown kinds: package metadata is slow to read
+
+    return isinstance(kind, str) and discover() and kind in KINDS
 
 
 def kind_hint(word: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,6 +106,8 @@ def load(path: str | os.PathLike[str]) -> ModelSpec:
 def replacing(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary path beside ``path`` to write; renamed onto ``path`` when the block succeeds,
     removed when it fails. ``suffix`` keeps writers that check it happy (Keras wants .keras)."""
+    import tempfile  # not on the cold path of check
+
     path = Path(path)
     fd, name = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)

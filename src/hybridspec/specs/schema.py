@@ -30,6 +30,9 @@ UNBOUND = {"$ref": "#/$defs/Unbound"}
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a model document, for editors and validators. A value not fixed
     here (``$param``, see ``values.SCHEMAS``) is accepted in every field and block position."""
+    from ..plugins import discover
+
+    discover()
     block = _block_schema(KINDS, chains=True)
     block["anyOf"].append(UNBOUND)
     defs: dict[str, Any] = {

@@ -19,6 +19,7 @@ from .. import specs as s
 from ..blocks import Sig
 from ..graphs.static import StaticInterpreter
 from ..graphs.walk import Walk
+from ..plugins import STRATEGIES, discover
 
 SMALL = st.integers(1, 6)
 WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
@@ -338,6 +339,9 @@ def preprocessing_block(draw: Any, x: Sig) -> s.Block:
 @st.composite
 def step(draw: Any, x: Sig, depth: int) -> s.Block:
     """One block that accepts ``x``; now and then frozen (trainable: false) or named."""
+    plugins = [strategy for strategy in (make(x) for make in STRATEGIES.values()) if strategy is not None]
+    if plugins and draw(st.integers(0, 3)) == 0:  # kinds from register_block(strategy=...)
+        return draw(st.one_of(plugins))
     if x.rank == 2:
         block = draw(vector_block(x))
     elif x.rank == 3:
@@ -499,6 +503,7 @@ def bidirectional_states(draw: Any) -> s.ModelSpec:
 
 def models() -> st.SearchStrategy[s.ModelSpec]:
     """Shape-valid models: single-input trees and multi-input graphs."""
+    discover()
     return st.one_of(body_models(), graph_models())
 
 
