@@ -7,6 +7,7 @@ Schema fragment and a phrase such as "a positive integer" used in messages and d
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,7 +47,13 @@ def doc_name(attribute: attrs.Attribute) -> str:
     return attribute.alias.rstrip("_") if attribute.alias else attribute.name
 
 
+LARGEST = 2**31 - 1
+"""Every integer field fits a signed 32-bit integer, as Keras's sizes and TensorFlow's seeds do."""
+
+
 class Int(Rule):
+    """An integer in a range; beyond ``LARGEST`` (either sign) it is too large for any field."""
+
     def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
         self.minimum, self.maximum = minimum, maximum
         self.describe = {None: "an integer", 1: "a positive integer", 0: "a non-negative integer"}.get(
@@ -54,13 +61,12 @@ class Int(Rule):
         )
         if maximum is not None:
             self.describe = f"an integer in [{minimum}, {maximum}]"
-        self.schema = {"type": "integer"}
-        if minimum is not None:
-            self.schema["minimum"] = minimum
-        if maximum is not None:
-            self.schema["maximum"] = maximum
+        self.schema = {"type": "integer", "minimum": -LARGEST - 1 if minimum is None else minimum,
+                       "maximum": LARGEST if maximum is None else maximum}
 
     def problem(self, value: Any) -> tuple[str, str] | None:
+        if type(value) is int and not -LARGEST - 1 <= value <= LARGEST:
+            return "", f"is too large for this field (at most {LARGEST:,} either side of 0); got {value}"
         ok = type(value) is int
         ok = ok and (self.minimum is None or value >= self.minimum)
         ok = ok and (self.maximum is None or value <= self.maximum)
@@ -87,7 +93,7 @@ class Float(Rule):
         self.describe = " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if parts[1:] else "")
 
     def problem(self, value: Any) -> tuple[str, str] | None:
-        if type(value) not in (int, float) or value != value:
+        if type(value) not in (int, float) or (type(value) is float and not math.isfinite(value)):
             return self.bad(value)
         if (self.positive and value <= 0) or (self.minimum is not None and value < self.minimum):
             return self.bad(value)

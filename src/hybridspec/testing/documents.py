@@ -39,7 +39,8 @@ def field_values(rule: Rule, max_depth: int = 2) -> st.SearchStrategy[Any]:
 
 @field_values.register
 def _int(rule: rules.Int, max_depth: int = 2) -> st.SearchStrategy[int]:
-    return st.integers(rule.minimum, rule.maximum)
+    low = -rules.LARGEST - 1 if rule.minimum is None else rule.minimum
+    return st.integers(low, rules.LARGEST if rule.maximum is None else rule.maximum)
 
 
 @field_values.register
