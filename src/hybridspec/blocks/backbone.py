@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import attrs
@@ -63,8 +64,9 @@ def _backbone_build(spec: Backbone, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
     arch = ARCHITECTURES[spec.name]
+    weights = None if spec.weights is None else os.path.join(".", spec.weights)  # a file, never "imagenet"
     model = getattr(keras.applications, arch.keras_name)(
-        include_top=False, weights=spec.weights, input_shape=ins[0].shape[1:], pooling=spec.pooling,
+        include_top=False, weights=weights, input_shape=ins[0].shape[1:], pooling=spec.pooling,
         name=name)
     model.trainable = spec.trainable
     return model

@@ -48,7 +48,7 @@ def _utf8(text: str | bytes) -> bytes:
     try:
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         data.decode("utf-8")
-    except UnicodeError as exc:
+    except (UnicodeEncodeError, UnicodeDecodeError) as exc:
         shown = repr(exc.object[exc.start:exc.start + 1])
         unit = "character" if isinstance(text, str) else "byte"
         raise SpecError("", f"not UTF-8 text: {unit} {shown} at offset {exc.start} cannot be "

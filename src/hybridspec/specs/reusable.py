@@ -22,9 +22,9 @@ from .rules import (
     RATE,
     SIZES,
     Bool,
+    LocalPath,
     Maybe,
     OneOf,
-    Text,
     TupleOf,
     field,
 )
@@ -115,6 +115,6 @@ class Backbone(Block):
     """A keras.applications model without its classifier head."""
 
     name: str = field(OneOf(*BACKBONES), doc="application name")
-    weights: str | None = field(Maybe(Text()), None, "path of a local weights file (random init if null)")
+    weights: str | None = field(Maybe(LocalPath()), None, "path of a local weights file (random init if null)")
     trainable: bool = field(Bool(), True, "false freezes every weight")
     pooling: str | None = field(Maybe(OneOf("avg", "max")), None, "global pooling of the features")

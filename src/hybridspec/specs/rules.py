@@ -110,15 +110,39 @@ class Bool(Rule):
         return None if type(value) is bool else self.bad(value)
 
 
+NAME_LENGTH = 100
+"""The longest name: names become Keras layer names and file names (``NAME.keras``)."""
+
+
 class Name(Rule):
-    """A name usable as a node or input name (letters, digits, underscores)."""
+    """A name usable as a node or input name (letters, digits, underscores): safe as a layer
+    name and as a file name, with no path separator, dot or space."""
 
     describe = "a name of letters, digits and underscores, not starting with a digit"
-    schema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+    schema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "maxLength": NAME_LENGTH}
 
     def problem(self, value: Any) -> tuple[str, str] | None:
         ok = isinstance(value, str) and value.isidentifier() and value.isascii()
+        if ok and len(value) > NAME_LENGTH:
+            return "", f"is too long for a name ({len(value)} characters, at most {NAME_LENGTH})"
         return None if ok else self.bad(value)
+
+
+class LocalPath(Rule):
+    """A relative path to a local file: no absolute path, no drive, no ``..``, so that a document
+    cannot point outside the folder it is used from."""
+
+    describe = "a relative file path without '..', such as weights/vgg16.h5"
+    schema = {"type": "string", "minLength": 1, "pattern": r"^(?![/\\])(?!.*(^|[/\\])\.\.([/\\]|$))[^\x00:]+$"}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if not isinstance(value, str) or not value or "\x00" in value or ":" in value:
+            return self.bad(value)
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts:
+            return "", (f"must be {self.describe}, got {value!r}: absolute paths and '..' "
+                        "reach outside the folder")
+        return None
 
 
 class Text(Rule):

@@ -21,9 +21,7 @@ CORE = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?[0-9]+")
 _BASED = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_SPECIAL = {f"{s}.{w}": v for w, v in (("inf", "inf"), ("Inf", "inf"), ("INF", "inf"))
-            for s, v in (("", v), ("+", v), ("-", "-" + v))}
-_SPECIAL.update({".nan": "nan", ".NaN": "nan", ".NAN": "nan"})
+_SPECIAL = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _CONSTANTS: dict[str, Any] = {"true": True, "True": True, "TRUE": True, "false": False,
                               "False": False, "FALSE": False, "~": None, "null": None,
                               "Null": None, "NULL": None, "": None}
@@ -51,8 +49,10 @@ def plain(value: str, limits: Limits, where: Where) -> Any:
         if len(value) - 2 > limits.max_digits:
             raise big_integer(value, limits, where())
         return int(value, 0)
-    if _FLOAT.fullmatch(value) or value in _SPECIAL:
-        return float(_SPECIAL.get(value, value))
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    if _SPECIAL.fullmatch(value):
+        return float(value.replace(".", "", 1))  # -.inf -> -inf
     if any(r.match(value) for r in _YAML11_NUMBERS):
         raise SpecError(where(), f"{value} is not a number in YAML 1.2 ({_yaml11(value)}). Write the "
                         f"number in decimal without underscores or colons, or quote it ('{value}') for text")
@@ -72,14 +72,16 @@ def _tagged(event: yaml.ScalarEvent, limits: Limits, where: Where) -> Any:
         return plain(event.value, limits, where) if event.implicit[0] else event.value
     if tag in ("!", CORE + "str"):
         return event.value
-    kinds = {"int": int, "float": float, "bool": bool, "null": type(None)}
+    kinds: dict[str, type] = {"int": int, "float": float, "bool": bool, "null": type(None)}
     kind = kinds.get(tag.removeprefix(CORE)) if tag.startswith(CORE) else None
     if kind is None:
         raise refused_tag(tag, where())
     value = plain(event.value, limits, where)
-    if type(value) is not kind and not (kind is float and type(value) is int):
+    if kind is float and type(value) is int:
+        value = float(value)  # !!float 1 is 1.0
+    if type(value) is not kind:
         raise SpecError(where(), f"{event.value!r} is not a valid {_short(tag)}")
-    return float(value) if kind is float else value
+    return value
 
 
 def _short(tag: str) -> str:

@@ -71,6 +71,11 @@ def _text(rule: rules.Text, max_depth: int = 2) -> st.SearchStrategy[str]:
 
 
 @field_values.register
+def _local_path(rule: rules.LocalPath, max_depth: int = 2) -> st.SearchStrategy[str]:
+    return st.from_regex(r"[a-z0-9_]{1,8}(/[a-z0-9_]{1,8}){0,2}\.h5", fullmatch=True)
+
+
+@field_values.register
 def _ref(rule: Ref, max_depth: int = 2) -> st.SearchStrategy[str]:
     return st.builds(lambda n, s: n + s, names, st.sampled_from(["", ".states"]))
 
