@@ -178,8 +178,10 @@ def test_a_5000_digit_integer_is_a_spec_error(fmt):
 
 
 def test_integer_too_large_for_its_field():
-    assert error(HEAD + "body: [dense: {units: 3000000000}]\n", "body[0].dense.units") == \
-        "is too large for this field (at most 2,147,483,647 either side of 0); got 3000000000"
+    assert error(HEAD + "body: [dense: {units: 9223372036854775808}]\n", "body[0].dense.units") == \
+        "is too large for any field (beyond a 64-bit integer); got 9223372036854775808"
+    text = HEAD + "body: flatten\ntrain: {seed: 4294967296}\n"
+    assert error(text, "train.seed") == "must be an integer in [0, 4294967295], got 4294967296"
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])

@@ -47,8 +47,9 @@ def doc_name(attribute: attrs.Attribute) -> str:
     return attribute.alias.rstrip("_") if attribute.alias else attribute.name
 
 
-LARGEST = 2**31 - 1
-"""Every integer field fits a signed 32-bit integer, as Keras's sizes and TensorFlow's seeds do."""
+LARGEST = 2**63 - 1
+"""Every integer field fits a signed 64-bit integer, as every tensor size does. (How large a
+model may grow is the resource limits' business, not a field's.)"""
 
 
 class Int(Rule):
@@ -66,7 +67,7 @@ class Int(Rule):
 
     def problem(self, value: Any) -> tuple[str, str] | None:
         if type(value) is int and not -LARGEST - 1 <= value <= LARGEST:
-            return "", f"is too large for this field (at most {LARGEST:,} either side of 0); got {value}"
+            return "", f"is too large for any field (beyond a 64-bit integer); got {value}"
         ok = type(value) is int
         ok = ok and (self.minimum is None or value >= self.minimum)
         ok = ok and (self.maximum is None or value <= self.maximum)

@@ -20,6 +20,7 @@ from .rules import (
     Either,
     Float,
     Instance,
+    Int,
     MapOf,
     Maybe,
     OneOf,
@@ -129,7 +130,7 @@ class TrainSpec:
                                      attrs.Factory(CallbacksSpec), "callbacks")
     mixed_precision: str | None = field(Maybe(OneOf("mixed_float16", "mixed_bfloat16")), None,
                                         "global mixed-precision policy (float32 if null)")
-    seed: int | None = field(Maybe(NON_NEGATIVE), None, "seed for weights, shuffling and dropout")
+    seed: int | None = field(Maybe(Int(0, 2**32 - 1)), None, "seed for weights, shuffling and dropout")
 
     def __attrs_post_init__(self) -> None:
         monitors = [c.monitor for c in (self.callbacks.early_stopping, self.callbacks.reduce_on_plateau)
