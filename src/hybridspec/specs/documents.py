@@ -86,8 +86,22 @@ def dumps(spec: ModelSpec, format: str = "yaml") -> str:
     if format == "json":
         return json.dumps(data, indent=2) + "\n"
     if format == "yaml":
-        return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100)
     raise ValueError(f"format must be 'yaml' or 'json', got {format!r}")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting strings that YAML 1.2 would read as something else
+    (``1e-6``, ``0o17``): PyYAML quotes only what YAML 1.1 would."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        node = super().represent_str(data)
+        if node.style is None and not yaml12.is_text(data):
+            node.style = "'"
+        return node
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
 
 
 def _format_of(path: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError, join_path
-from .limits import Counter, Limits, big_integer
+from .limits import DEFAULT, Counter, Limits, big_integer
 
 CORE = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?[0-9]+")
@@ -57,6 +57,14 @@ def plain(value: str, limits: Limits, where: Where) -> Any:
         raise SpecError(where(), f"{value} is not a number in YAML 1.2 ({_yaml11(value)}). Write the "
                         f"number in decimal without underscores or colons, or quote it ('{value}') for text")
     return value
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value``, written plain, reads back as this same string."""
+    try:
+        return plain(value, DEFAULT, lambda: "") == value
+    except SpecError:
+        return False
 
 
 def _yaml11(value: str) -> str:
