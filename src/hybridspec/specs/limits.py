@@ -22,7 +22,7 @@ class Limits:
 
     max_bytes: int = 8 * 2**20
     max_depth: int = 100
-    max_nodes: int = 1_000_000
+    max_nodes: int = 250_000
     max_text: int = 4096
     max_digits: int = 30
 
