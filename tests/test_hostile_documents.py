@@ -192,7 +192,7 @@ def test_nan_and_infinity_are_refused(value):
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "1e999"])
 def test_json_nan_and_infinity_are_refused(value):
-    text = '{"name": "m", "inputs": {"x": {"shape": [3]}}, "body": {"dropout": %s}}' % value
+    text = '{"name": "m", "inputs": {"x": {"shape": [3]}}, "body": {"dropout": VALUE}}'.replace("VALUE", value)
     assert error(text, "body.dropout", "json").startswith("must be a number >= 0.0 and < 1.0, got ")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -42,7 +41,7 @@ def _backbone_shape(spec: Backbone, ins: list[Sig], at: At) -> Sig:
     if any(n is not None and n < MIN_SIZE for n in x.shape[1:3]):
         raise at.fail(f"needs height and width of at least {MIN_SIZE}", x)
     arch = ARCHITECTURES[spec.name]
-    halve = (lambda n: math.ceil(n / 2)) if arch.ceil else (lambda n: n // 2)
+    halve = (lambda n: -(-n // 2)) if arch.ceil else (lambda n: n // 2)
     spatial = []
     for n in x.shape[1:3]:
         for _ in range(5):
