@@ -39,11 +39,7 @@ def plain(value: str, limits: Limits, where: Where) -> Any:
         if len(digits) > limits.max_digits:
             raise big_integer(value, limits, where())
         if len(digits) > 1 and digits[0] == "0":
-            n = int(value)
-            raise SpecError(where(), f"{value} is ambiguous: YAML 1.1 reads a leading zero as octal "
-                            f"({int(value, 8) if set(digits) <= set('01234567') else 'an error'}), "
-                            f"YAML 1.2 as decimal ({n}). Write {n}, or 0o{digits.lstrip('0')} for "
-                            f"octal, or quote it ('{value}') for text")
+            raise SpecError(where(), _ambiguous(value, digits))
         return int(value)
     if _BASED.fullmatch(value):
         if len(value) - 2 > limits.max_digits:
@@ -57,6 +53,15 @@ def plain(value: str, limits: Limits, where: Where) -> Any:
         raise SpecError(where(), f"{value} is not a number in YAML 1.2 ({_yaml11(value)}). Write the "
                         f"number in decimal without underscores or colons, or quote it ('{value}') for text")
     return value
+
+
+def _ambiguous(value: str, digits: str) -> str:
+    sign, n = value[:len(value) - len(digits)], int(value)
+    octal = set(digits) <= set("01234567")
+    old = f"reads a leading zero as octal ({int(value, 8)})" if octal else "reads it as text"
+    return (f"{value} is ambiguous: YAML 1.1 {old}, YAML 1.2 as decimal ({n}). Write {n}, "
+            + (f"or 0o{digits.lstrip('0') or '0'} for octal, " if octal and not sign else "")
+            + f"or quote it ('{value}') for text")
 
 
 def is_text(value: str) -> bool:
