@@ -10,7 +10,7 @@ import pytest
 
 import hybridspec as hs
 from hybridspec.specs.documents import from_data, parse
-from hybridspec.specs.limits import Limits
+from hybridspec import Limits
 
 HEAD = "name: m\ninputs: {x: {shape: [10, 8]}}\n"
 

@@ -13,6 +13,7 @@ from .documents import dumps as dumps
 from .documents import load as load
 from .documents import loads as loads
 from .errors import SpecError as SpecError
+from .limits import Limits as Limits
 from .layers import Activation as Activation
 from .layers import BatchNorm as BatchNorm
 from .layers import Conv as Conv
@@ -94,4 +95,5 @@ __all__ = [
     "Backbone",
     "ConvStack",
     "TrainSpec",
+    "Limits",
 ]
