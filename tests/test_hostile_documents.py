@@ -9,8 +9,8 @@ from contextlib import contextmanager
 import pytest
 
 import hybridspec as hs
-from hybridspec.specs.documents import from_data, parse
 from hybridspec import Limits
+from hybridspec.specs.documents import from_data, parse
 
 HEAD = "name: m\ninputs: {x: {shape: [10, 8]}}\n"
 

@@ -13,7 +13,6 @@ from .documents import dumps as dumps
 from .documents import load as load
 from .documents import loads as loads
 from .errors import SpecError as SpecError
-from .limits import Limits as Limits
 from .layers import Activation as Activation
 from .layers import BatchNorm as BatchNorm
 from .layers import Conv as Conv
@@ -33,6 +32,7 @@ from .layers import SeparableConv as SeparableConv
 from .layers import SpatialDropout as SpatialDropout
 from .layers import UpSampling as UpSampling
 from .layers import ZeroPadding as ZeroPadding
+from .limits import Limits as Limits
 from .model import InputSpec as InputSpec
 from .model import ModelSpec as ModelSpec
 from .model import Node as Node
