@@ -235,6 +235,11 @@ def test_object_tags_are_refused(tag):
                             "objects or runs code")
 
 
+def test_duplicate_keys_in_json():
+    text = '{"name": "m", "inputs": {"x": {"shape": [3]}}, "body": {"dense": {"units": 2, "units": 3}}}'
+    assert error(text, "body.dense.units", "json") == "duplicate key: a mapping holds each key once"
+
+
 def test_one_document_per_file():
     assert error(HEAD + "body: flatten\n---\n" + HEAD, "") == \
         "a file holds one document; found a second (after ---)"

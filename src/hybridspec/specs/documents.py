@@ -15,7 +15,7 @@ import yaml
 from . import yaml12
 from .convert import _structure_attrs, to_spec_error, unstructure_fields
 from .errors import SpecError
-from .limits import DEFAULT, Limits, TooLong, check_data, too_big
+from .limits import DEFAULT, Limits, TooLong, check_data, json_object, too_big
 from .model import ModelSpec
 
 
@@ -27,7 +27,8 @@ def parse(text: str | bytes, format: str = "yaml", limits: Limits = DEFAULT) -> 
         raise too_big(len(data), limits)
     try:
         if format == "json":
-            parsed = json.loads(data.decode("utf-8"), parse_int=lambda s: int(s) if len(s) <= limits.max_digits else TooLong(s))
+            parsed = json.loads(data.decode("utf-8"), object_pairs_hook=json_object,
+                                parse_int=lambda s: int(s) if len(s) <= limits.max_digits else TooLong(s))
             check_data(parsed, limits)
             return parsed
         return yaml12.read(data, limits)

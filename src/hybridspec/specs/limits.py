@@ -74,8 +74,28 @@ class TooLong(str):
     """An integer literal too long to convert (JSON parse_int hands these back)."""
 
 
+class Duplicated(dict):  # type: ignore[type-arg]
+    """A JSON object that repeats ``key`` (json keeps the last silently; we refuse)."""
+
+    key = ""
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The object_pairs_hook that marks duplicate keys for ``check_data``."""
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    marked, seen = Duplicated(out), set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.key = key
+            break
+        seen.add(key)
+    return marked
+
+
 def check_data(data: Any, limits: Limits) -> None:
-    """Check parsed JSON data against the limits; refuse non-string keys and over-long integers."""
+    """Check parsed JSON data against the limits; refuse duplicate keys and over-long integers."""
     counter = Counter(limits)
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
@@ -84,6 +104,8 @@ def check_data(data: Any, limits: Limits) -> None:
         counter.depth(depth, path)
         if isinstance(value, TooLong):
             raise big_integer(value, limits, path)
+        if isinstance(value, Duplicated):
+            raise SpecError(join_path(path, value.key), "duplicate key: a mapping holds each key once")
         if isinstance(value, str):
             counter.text(value, path)
         elif isinstance(value, dict):
