@@ -82,10 +82,10 @@ def sandbox(tmp_path, monkeypatch):
 
 def run(*argv: str) -> int:
     def expired(signum, frame):
-        raise AssertionError(f"hybridspec {' '.join(argv)} ran for more than 10 s")
+        raise AssertionError(f"hybridspec {' '.join(argv)} ran for more than 20 s")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(10)
+    signal.alarm(20)
     try:
         return main(list(argv))
     finally:
