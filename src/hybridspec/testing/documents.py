@@ -49,7 +49,8 @@ def _float(rule: rules.Float, max_depth: int = 2) -> st.SearchStrategy[float | i
     floats = st.floats(low, rule.below, exclude_min=rule.positive, exclude_max=rule.below is not None,
                        allow_nan=False, allow_infinity=False)
     int_low = None if low is None else math.floor(low) + 1 if rule.positive else math.ceil(low)
-    int_high = None if rule.below is None else math.ceil(rule.below) - 1
+    int_high = 10**18 if rule.below is None else math.ceil(rule.below) - 1  # documents cap digits
+    int_low = -(10**18) if int_low is None else int_low
     if int_low is not None and int_high is not None and int_high < int_low:
         return floats
     return floats | st.integers(int_low, int_high)
