@@ -84,7 +84,7 @@ BASE = "name: s\nconfigs:\n"
     ("  - {grid: {cell: [lstm]}, cell: gru}", "configs[0].grid.cell", "also set outside the grid"),
     ("  - {name: x, grid: {cell: [lstm, gru]}}", "configs[0].name", "cannot have a grid"),
     ("  - {cell: lstm}\n  - {cell: lstm}", "configs[1]", "duplicate configuration name"),
-    ("  - {cell: lstm, cell: gru}", "", "duplicate key 'cell'"),
+    ("  - {cell: lstm, cell: gru}", "configs[0].cell", "duplicate key: a mapping holds each key once"),
 ])
 def test_suite_validation_names_the_place(body: str, where: str, message: str) -> None:
     with pytest.raises(SpecError) as info:

@@ -97,7 +97,7 @@ def test_backbone_parameters_match_keras(name, trainable):
 
 
 def test_keras_failures_name_the_node():
-    spec = hs.loads("name: m\ninputs: {x: {shape: [32, 32, 3]}}\nbody: {backbone: {name: vgg16, weights: /no.h5}}\n")
+    spec = hs.loads("name: m\ninputs: {x: {shape: [32, 32, 3]}}\nbody: {backbone: {name: vgg16, weights: no.h5}}\n")
     with pytest.raises(Exception) as caught:
         hs.build(spec)
     assert any("while building body (backbone)" in note for note in getattr(caught.value, "__notes__", []))

@@ -95,7 +95,7 @@ def test_python_construction_makes_metric_lists_tuples():
     ("{callbacks: {checkpoint: yes please}}", "train.callbacks.checkpoint", "true or false"),
     ("{callbacks: {tensorboard: true}}", "train.callbacks.tensorboard", "unknown key"),
     ("{mixed_precision: float16}", "train.mixed_precision", "mixed_float16"),
-    ("{seed: -1}", "train.seed", "non-negative"),
+    ("{seed: -1}", "train.seed", "an integer in [0, 4294967295]"),
     ("5", "train", "train section"),
 ])
 def test_errors_have_paths(train, path, words):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import os
 from typing import Any
 
 import attrs
@@ -41,7 +41,7 @@ def _backbone_shape(spec: Backbone, ins: list[Sig], at: At) -> Sig:
     if any(n is not None and n < MIN_SIZE for n in x.shape[1:3]):
         raise at.fail(f"needs height and width of at least {MIN_SIZE}", x)
     arch = ARCHITECTURES[spec.name]
-    halve = (lambda n: math.ceil(n / 2)) if arch.ceil else (lambda n: n // 2)
+    halve = (lambda n: -(-n // 2)) if arch.ceil else (lambda n: n // 2)
     spatial = []
     for n in x.shape[1:3]:
         for _ in range(5):
@@ -63,8 +63,9 @@ def _backbone_build(spec: Backbone, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
     arch = ARCHITECTURES[spec.name]
+    weights = None if spec.weights is None else os.path.join(".", spec.weights)  # a file, never "imagenet"
     model = getattr(keras.applications, arch.keras_name)(
-        include_top=False, weights=spec.weights, input_shape=ins[0].shape[1:], pooling=spec.pooling,
+        include_top=False, weights=weights, input_shape=ins[0].shape[1:], pooling=spec.pooling,
         name=name)
     model.trainable = spec.trainable
     return model

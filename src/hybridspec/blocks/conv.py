@@ -35,7 +35,7 @@ def window_out(n: int | None, k: int, s: int, padding: str, d: int = 1) -> int |
     if n is None:
         return None
     if padding in ("same", "causal"):
-        return math.ceil(n / s)
+        return -(-n // s)  # exact for any size, unlike math.ceil(n / s)
     return (n - d * (k - 1) - 1) // s + 1
 
 

@@ -140,7 +140,8 @@ def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, *,
     ensure_bound(spec)
     interpreter = StaticInterpreter(None if folder is None else os.fspath(folder))
     _, outputs = Walk(interpreter).model(spec)
-    rows = tuple(r for r in interpreter.rows.values() if r is not None)
+    needed = _needed(spec)
+    rows = tuple(_unused(r, needed) for r in interpreter.rows.values() if r is not None)
     report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names,
                     interpreter.macs, interpreter.activations)
     enforce(report, max_params=max_params, max_bytes=max_bytes)
@@ -149,3 +150,27 @@ def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, *,
 
         plan(spec, report)
     return report
+
+
+def _unused(row: Row, needed: set[str]) -> Row:
+    """An input row with a warning when no output depends on that input."""
+    if row.kind != "input" or row.path.removeprefix("inputs.") in needed:
+        return row
+    return attrs.evolve(row, warnings=(*row.warnings, "no output depends on this input; remove it "
+                                       "or read it from a node"))
+
+
+def _needed(spec: ModelSpec) -> set[str]:
+    """The inputs and nodes that some output depends on."""
+    if spec.body is not None:
+        return set(spec.inputs)
+    todo = [out.from_.partition(".")[0] for out in spec.outputs.values()]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            node = spec.nodes.get(name)
+            if node is not None:
+                todo.extend(ref.partition(".")[0] for ref in (*node.reads(), *node.initial_state))
+    return seen

@@ -41,6 +41,7 @@ from .layers import SeparableConv as SeparableConv
 from .layers import SpatialDropout as SpatialDropout
 from .layers import UpSampling as UpSampling
 from .layers import ZeroPadding as ZeroPadding
+from .limits import Limits as Limits
 from .model import InputSpec as InputSpec
 from .model import ModelSpec as ModelSpec
 from .model import Node as Node
@@ -119,6 +120,7 @@ __all__ = [
     "ConvTranspose",
     "Cropping",
     "DepthwiseConv",
+    "Limits",
 ]
 
 from .preprocessing import CenterCrop as CenterCrop

@@ -11,42 +11,49 @@ from typing import Any
 
 import yaml
 
+from . import yaml12
 from .convert import _structure_attrs, to_spec_error, unstructure_fields
 from .errors import SpecError
+from .limits import DEFAULT, Limits, TooLong, check_data, json_object, too_big
 from .model import ModelSpec
 
 
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML (libyaml's parser where installed) that also refuses duplicate keys."""
-
-
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen[key] = loader.construct_object(value_node, deep=True)
-    return seen
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def parse(text: str, format: str = "yaml") -> Any:
-    """Plain data from YAML or JSON text; syntax errors become SpecErrors with a line number."""
+def parse(text: str | bytes, format: str = "yaml", limits: Limits = DEFAULT) -> Any:
+    """Plain data from YAML or JSON text within ``limits``; syntax errors become SpecErrors with
+    a line number, encoding errors with a byte offset."""
+    data = _utf8(text)
+    if len(data) > limits.max_bytes:
+        raise too_big(len(data), limits)
     try:
         if format == "json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+            parsed = json.loads(data.decode("utf-8"), object_pairs_hook=json_object,
+                                parse_int=lambda s: int(s) if len(s) <= limits.max_digits else TooLong(s))
+            check_data(parsed, limits)
+            return parsed
+        return yaml12.read(data, limits)
     except json.JSONDecodeError as exc:
         raise SpecError("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise SpecError("", f"nested more than {limits.max_depth} levels deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError("", f"invalid YAML{where}: {problem}") from None
+
+
+def _utf8(text: str | bytes) -> bytes:
+    """The document as UTF-8 bytes (a leading byte-order mark dropped), or a SpecError naming
+    the offset of the first byte that is not UTF-8."""
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        data.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError) as exc:
+        shown = repr(exc.object[exc.start:exc.start + 1])
+        unit = "character" if isinstance(text, str) else "byte"
+        raise SpecError("", f"not UTF-8 text: {unit} {shown} at offset {exc.start} cannot be "
+                        f"{'encoded' if isinstance(text, str) else 'decoded'}. Save the file as UTF-8") from None
+    return data.removeprefix(b"\xef\xbb\xbf")
 
 
 def from_data(data: Any, folder: str | os.PathLike[str] | None = None) -> ModelSpec:
@@ -74,12 +81,13 @@ def to_data(spec: ModelSpec) -> dict[str, Any]:
     return unstructure_fields(spec)
 
 
-def loads(text: str, format: str = "yaml", folder: str | os.PathLike[str] | None = None) -> ModelSpec:
-    """A ModelSpec from YAML (the default) or JSON text; ``include`` paths are relative to
-    ``folder`` (the current directory if None)."""
+def loads(text: str | bytes, format: str = "yaml", folder: str | os.PathLike[str] | None = None,
+          limits: Limits = DEFAULT) -> ModelSpec:
+    """A ModelSpec from YAML (the default) or JSON text (str, or UTF-8 bytes) within ``limits``;
+    ``include`` paths are relative to ``folder`` (the current directory if None)."""
     if format not in ("yaml", "json"):
         raise ValueError(f"format must be 'yaml' or 'json', got {format!r}")
-    return from_data(parse(text, format), folder)
+    return from_data(parse(text, format, limits), folder)
 
 
 def dumps(spec: ModelSpec, format: str = "yaml") -> str:
@@ -88,18 +96,37 @@ def dumps(spec: ModelSpec, format: str = "yaml") -> str:
     if format == "json":
         return json.dumps(data, indent=2) + "\n"
     if format == "yaml":
-        return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100)
     raise ValueError(f"format must be 'yaml' or 'json', got {format!r}")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting strings that YAML 1.2 would read as something else
+    (``1e-6``, ``0o17``): PyYAML quotes only what YAML 1.1 would."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        node = super().represent_str(data)
+        if node.style is None and not yaml12.is_text(data):
+            node.style = "'"
+        return node
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
 
 
 def _format_of(path: Path) -> str:
     return "json" if path.suffix.lower() == ".json" else "yaml"
 
 
-def load(path: str | os.PathLike[str]) -> ModelSpec:
-    """A ModelSpec from a .yaml/.yml or .json file."""
+def load(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> ModelSpec:
+    """A ModelSpec from a .yaml/.yml or .json file (UTF-8) within ``limits``; a larger file
+    is refused before it is read."""
     path = Path(path)
-    return loads(path.read_text(encoding="utf-8"), _format_of(path), path.parent)
+    with path.open("rb") as file:
+        data = file.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise too_big(path.stat().st_size, limits)
+    return loads(data, _format_of(path), path.parent, limits)
 
 
 @contextmanager

@@ -23,10 +23,10 @@ from .rules import (
     RATE,
     SIZES,
     Bool,
+    LocalPath,
     Maybe,
     Name,
     OneOf,
-    Text,
     TupleOf,
     field,
 )
@@ -124,7 +124,7 @@ class Backbone(Block):
     """A keras.applications model without its classifier head."""
 
     name: str = field(OneOf(*BACKBONES), doc="application name")
-    weights: str | None = field(Maybe(Text()), None, "path of a local weights file (random init if null)")
+    weights: str | None = field(Maybe(LocalPath()), None, "path of a local weights file (random init if null)")
     trainable: bool = field(Bool(), True, "false freezes every weight")
     pooling: str | None = field(Maybe(OneOf("avg", "max")), None, "global pooling of the features")
     layer_name: str | None = field(Maybe(Name()), None, "Keras layer name (from the path if null)")

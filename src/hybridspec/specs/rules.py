@@ -7,6 +7,7 @@ Schema fragment and a phrase such as "a positive integer" used in messages and d
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -67,7 +68,14 @@ def doc_name(attribute: attrs.Attribute) -> str:
     return attribute.alias.rstrip("_") if attribute.alias else attribute.name
 
 
+LARGEST = 2**63 - 1
+"""Every integer field fits a signed 64-bit integer, as every tensor size does. (How large a
+model may grow is the resource limits' business, not a field's.)"""
+
+
 class Int(Rule):
+    """An integer in a range; beyond ``LARGEST`` (either sign) it is too large for any field."""
+
     def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
         self.minimum, self.maximum = minimum, maximum
         self.describe = {None: "an integer", 1: "a positive integer", 0: "a non-negative integer"}.get(
@@ -75,13 +83,12 @@ class Int(Rule):
         )
         if maximum is not None:
             self.describe = f"an integer in [{minimum}, {maximum}]"
-        self.schema = {"type": "integer"}
-        if minimum is not None:
-            self.schema["minimum"] = minimum
-        if maximum is not None:
-            self.schema["maximum"] = maximum
+        self.schema = {"type": "integer", "minimum": -LARGEST - 1 if minimum is None else minimum,
+                       "maximum": LARGEST if maximum is None else maximum}
 
     def problem(self, value: Any) -> tuple[str, str] | None:
+        if type(value) is int and not -LARGEST - 1 <= value <= LARGEST:
+            return "", f"is too large for any field (beyond a 64-bit integer); got {value}"
         ok = type(value) is int
         ok = ok and (self.minimum is None or value >= self.minimum)
         ok = ok and (self.maximum is None or value <= self.maximum)
@@ -112,7 +119,7 @@ class Float(Rule):
         self.describe = " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if parts[1:] else "")
 
     def problem(self, value: Any) -> tuple[str, str] | None:
-        if type(value) not in (int, float) or value != value:
+        if type(value) not in (int, float) or (type(value) is float and not math.isfinite(value)):
             return self.bad(value)
         if (self.positive and value <= 0) or (self.minimum is not None and value < self.minimum):
             return self.bad(value)
@@ -131,15 +138,39 @@ class Bool(Rule):
         return None if type(value) is bool else self.bad(value)
 
 
+NAME_LENGTH = 100
+"""The longest name: names become Keras layer names and file names (``NAME.keras``)."""
+
+
 class Name(Rule):
-    """A name usable as a node or input name (letters, digits, underscores)."""
+    """A name usable as a node or input name (letters, digits, underscores): safe as a layer
+    name and as a file name, with no path separator, dot or space."""
 
     describe = "a name of letters, digits and underscores, not starting with a digit"
-    schema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+    schema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "maxLength": NAME_LENGTH}
 
     def problem(self, value: Any) -> tuple[str, str] | None:
         ok = isinstance(value, str) and value.isidentifier() and value.isascii()
+        if ok and len(value) > NAME_LENGTH:
+            return "", f"is too long for a name ({len(value)} characters, at most {NAME_LENGTH})"
         return None if ok else self.bad(value)
+
+
+class LocalPath(Rule):
+    """A relative path to a local file: no absolute path, no drive, no ``..``, so that a document
+    cannot point outside the folder it is used from."""
+
+    describe = "a relative file path without '..', such as weights/vgg16.h5"
+    schema = {"type": "string", "minLength": 1, "pattern": r"^(?![/\\])(?!.*(^|[/\\])\.\.([/\\]|$))[^\x00:]+$"}
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        if not isinstance(value, str) or not value or "\x00" in value or ":" in value:
+            return self.bad(value)
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts:
+            return "", (f"must be {self.describe}, got {value!r}: absolute paths and '..' "
+                        "reach outside the folder")
+        return None
 
 
 class Text(Rule):

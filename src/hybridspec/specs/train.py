@@ -20,6 +20,7 @@ from .rules import (
     Either,
     Float,
     Instance,
+    Int,
     MapOf,
     Maybe,
     OneOf,
@@ -131,7 +132,7 @@ class TrainSpec:
                                      attrs.Factory(CallbacksSpec), "callbacks")
     mixed_precision: str | None = field(Maybe(OneOf("mixed_float16", "mixed_bfloat16")), None,
                                         "global mixed-precision policy (float32 if null)")
-    seed: int | None = field(Maybe(NON_NEGATIVE), None, "seed for weights, shuffling and dropout")
+    seed: int | None = field(Maybe(Int(0, 2**32 - 1)), None, "seed for weights, shuffling and dropout")
     backup: str | int | None = field(
         Maybe(Either(OneOf("epoch"), POSITIVE)), None,
         "back up the training state every epoch (epoch) or every N batches; a killed run, "

@@ -40,7 +40,8 @@ def field_values(rule: Rule, max_depth: int = 2) -> st.SearchStrategy[Any]:
 
 @field_values.register
 def _int(rule: rules.Int, max_depth: int = 2) -> st.SearchStrategy[int]:
-    return st.integers(rule.minimum, rule.maximum)
+    low = -rules.LARGEST - 1 if rule.minimum is None else rule.minimum
+    return st.integers(low, rules.LARGEST if rule.maximum is None else rule.maximum)
 
 
 @field_values.register
@@ -50,9 +51,10 @@ def _float(rule: rules.Float, max_depth: int = 2) -> st.SearchStrategy[float | i
     floats = st.floats(low, high, exclude_min=rule.positive, exclude_max=rule.below is not None,
                        allow_nan=False, allow_infinity=False)
     int_low = None if low is None else math.floor(low) + 1 if rule.positive else math.ceil(low)
-    int_high = None if rule.below is None else math.ceil(rule.below) - 1
+    int_high = 10**18 if rule.below is None else math.ceil(rule.below) - 1  # documents cap digits
     if rule.maximum is not None:
         int_high = math.floor(rule.maximum)
+    int_low = -(10**18) if int_low is None else int_low
     if int_low is not None and int_high is not None and int_high < int_low:
         return floats
     return floats | st.integers(int_low, int_high)
@@ -71,6 +73,11 @@ def _name(rule: rules.Name, max_depth: int = 2) -> st.SearchStrategy[str]:
 @field_values.register
 def _text(rule: rules.Text, max_depth: int = 2) -> st.SearchStrategy[str]:
     return st.text(min_size=1)
+
+
+@field_values.register
+def _local_path(rule: rules.LocalPath, max_depth: int = 2) -> st.SearchStrategy[str]:
+    return st.from_regex(r"[a-z0-9_]{1,8}(/[a-z0-9_]{1,8}){0,2}\.h5", fullmatch=True)
 
 
 @field_values.register
