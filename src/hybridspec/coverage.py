@@ -63,9 +63,13 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
+# Keras wrappers that are composition blocks here (the walk handles them, not a registry entry).
+COMPOSITES = {"TimeDistributed": "time_distributed"}
+
+
 def supported() -> dict[str, str]:
     """Keras class name (aliases included) -> our kind."""
-    kinds = {name: cls.KIND for cls, impl in IMPLS.items() for name in impl.keras}
+    kinds = {name: cls.KIND for cls, impl in IMPLS.items() for name in impl.keras} | COMPOSITES
     return kinds | {alias: kinds[name] for alias, name in ALIASES.items() if name in kinds}
 
 

@@ -71,5 +71,4 @@ def _backbone_build(spec: Backbone, name: str, ins: list[Sig], at: At) -> Any:
     return model
 
 
-implements(Backbone, shape=_backbone_shape, params=_backbone_params, build=_backbone_build,
-           keras=tuple(a.keras_name for a in ARCHITECTURES.values()))
+implements(Backbone, shape=_backbone_shape, params=_backbone_params, build=_backbone_build)
