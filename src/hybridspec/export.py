@@ -127,11 +127,11 @@ def run_artifact(path: str | os.PathLike[str], format: str, inputs: list[Any]) -
     if format == "saved_model":
         import tensorflow as tf
 
-        loaded = tf.saved_model.load(path)
-        (signature, *_), _ = loaded.serve.structured_input_signature
-        named = isinstance(signature, dict)  # a graph model's inputs by name
-        out = loaded.serve(dict(zip(signature, inputs, strict=True))) if named else loaded.serve(*inputs)
-        outs = list(out.values()) if isinstance(out, dict) else out if isinstance(out, list | tuple) else [out]
+        loaded = tf.saved_model.load(path)  # kept: the signature needs its variables alive
+        serve = loaded.signatures["serving_default"]
+        names = sorted(serve.structured_input_signature[1], key=_order)
+        outs = serve(**{k: tf.constant(x) for k, x in zip(names, inputs, strict=True)})
+        outs = [outs[k] for k in sorted(outs, key=_order)]
         return [o.numpy() for o in outs]
     if format == "litert":
         from ai_edge_litert.interpreter import Interpreter
