@@ -97,6 +97,14 @@ def _cell(layer: Any, x: Sig) -> int:
     return GATES[type(layer)] * u * (d + u) * (x.shape[1] or 1)
 
 
+def _wrapped(layer: Any, ins: list[Sig], outs: list[Sig]) -> int:
+    """One direction of a bidirectional layer: its own rule, or the fallback (conv_lstm)."""
+    from .base import IMPLS
+
+    impl = IMPLS[type(layer)]
+    return macs_of(layer, impl, impl.params(layer, ins)[0], ins, outs)
+
+
 def _attention(spec: Attention, ins: list[Sig], outs: list[Sig]) -> int:
     query = ins[0]
     value = ins[1] if len(ins) > 1 else query
@@ -136,7 +144,7 @@ RULES: dict[type, MacRule] = {
     LayerNorm: lambda s, ins, outs: size(outs[0].shape[1:]),
     LSTM: lambda s, ins, outs: _cell(s, ins[0]), GRU: lambda s, ins, outs: _cell(s, ins[0]),
     SimpleRNN: lambda s, ins, outs: _cell(s, ins[0]),
-    Bidirectional: lambda s, ins, outs: 2 * _cell(s.layer, ins[0]),
+    Bidirectional: lambda s, ins, outs: 2 * _wrapped(s.layer, ins, outs),
     **{cls: _none for cls in (Dropout, SpatialDropout, Activation, Flatten, Reshape, Permute, RepeatVector,
                               Embedding, Masking, ZeroPadding, UpSampling, Pool, GlobalPool)},
 }

@@ -46,5 +46,6 @@ def field_args(spec: Block, **renames: str) -> dict[str, Any]:
     """Every field that is not null, as a Keras argument (named ``renames[field]`` if given)."""
     import attrs
 
-    values = {a.name: getattr(spec, a.name) for a in attrs.fields(type(spec))}
+    common = getattr(spec, "COMMON", ())  # name and trainable: the interpreter applies them
+    values = {a.name: getattr(spec, a.name) for a in attrs.fields(type(spec)) if a.name not in common}
     return {renames.get(k, k): keras_object(v) for k, v in values.items() if v is not None}
