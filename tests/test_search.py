@@ -75,7 +75,7 @@ def test_float_ranges_are_judged_at_both_ends():
 def test_dimensions_are_named_by_document_paths_with_branches_conditional():
     found = dims(document(hs.loads(SMALL)))
     assert [(d.path, d.parent) for d in found] == [
-        ("body[0].conv.filters", None), ("body[0].conv.kernel_size", None), ("body[1].pool.size", None),
+        ("body[0].conv.filters", None), ("body[0].conv.kernel_size", None), ("body[1].pool", None),
         ("body[2]", None), ("body[2].one_of[1][0].conv.filters", ("body[2]", 1)),
         ("train.optimizer.learning_rate", None), ("train.batch_size", None)]
     assert [p for p, _ in hs.specs.values.find(hs.loads(SMALL))] == [d.path for d in found if d.parent is None]
@@ -91,7 +91,7 @@ def test_every_combination_counts_branch_dimensions_only_under_their_branch():
 
 def test_a_combination_binds_to_a_concrete_document():
     spec = hs.loads(SMALL)
-    combo = {"body[0].conv.filters": 8, "body[0].conv.kernel_size": 3, "body[1].pool.size": 2,
+    combo = {"body[0].conv.filters": 8, "body[0].conv.kernel_size": 3, "body[1].pool": 2,
              "body[2]": 1, "body[2].one_of[1][0].conv.filters": 12,
              "train.optimizer.learning_rate": 0.001, "train.batch_size": 32}
     bound = concrete(spec, combo)
@@ -106,7 +106,7 @@ def test_the_space_check_reports_invalid_combinations_with_path_and_causes():
     assert report.method == "exhaustive" and report.checked == report.size == 256
     assert 0 < report.valid < report.checked
     kernel5_pool5 = [g for g in report.invalid if g.path == "body[1]"]
-    assert kernel5_pool5 and kernel5_pool5[0].causes == {"body[0].conv.kernel_size": 5, "body[1].pool.size": 5}
+    assert kernel5_pool5 and kernel5_pool5[0].causes == {"body[0].conv.kernel_size": 5, "body[1].pool": 5}
     assert sum(g.count for g in report.invalid) == report.invalid_count
     branch = [g for g in report.invalid if g.path.startswith("body[2].one_of[1]")]
     assert branch and all(g.example["body[2]"] == 1 for g in branch)
@@ -164,7 +164,7 @@ def test_max_params_refuses_a_concrete_document(tmp_path, capsys):
     (tmp_path / "m.yaml").write_text("name: m\ninputs: {x: {shape: [4]}}\nbody: [dense: 8, dense: 2]\n")
     assert main(["check", "--max-params", "100", str(tmp_path / "m.yaml")]) == 0
     assert main(["check", "--max-params", "30", str(tmp_path / "m.yaml")]) == 1
-    assert "body[0]: 58 params is above --max-params 30" in capsys.readouterr().err
+    assert "body[0] (dense): the model needs 58 par" in capsys.readouterr().err
 
 
 def test_search_nodes_in_a_definitions_use_and_a_repeat_count():

@@ -57,7 +57,7 @@ def test_build_refuses_an_invalid_combination_before_building():
     model = hypermodel(hs.loads(SPACE))
     hp = kt.HyperParameters()
     model.declare_hyperparameters(hp)
-    hp.values.update({"body[0].conv.kernel_size": 5, "body[1].pool.size": 5})
+    hp.values.update({"body[0].conv.kernel_size": 5, "body[1].pool": 5})
     with pytest.raises(kt.errors.FailedTrialError, match="refused statically: body\\[1\\]"):
         model.build(hp)
     assert model.builds == [] and len(model.rejected) == 1

@@ -139,7 +139,7 @@ def _classes() -> tuple[type, Callable[[type], type], Callable[[type], type]]:
             if "validation_data" not in kwargs:
                 kwargs.setdefault("validation_split", settings.validation_split)
             quiet = attrs.evolve(settings.callbacks, backup_and_restore=False)
-            own = callbacks(attrs.evolve(settings, callbacks=quiet), None)  # type: ignore[arg-type]
+            own = callbacks(attrs.evolve(settings, callbacks=quiet), None)
             kwargs["callbacks"] = [*kwargs.get("callbacks", []), *own]
             return model.fit(*args, **kwargs)
 

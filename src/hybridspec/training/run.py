@@ -96,7 +96,7 @@ def compile_args(spec: ModelSpec, plans: dict[str, OutputPlan]) -> dict[str, Any
     return {"optimizer": optimizer(train.optimizer), "loss": losses, "metrics": metrics}
 
 
-def callbacks(train: TrainSpec, out_dir: Path) -> list[Any]:
+def callbacks(train: TrainSpec, out_dir: Path | None) -> list[Any]:
     import keras
 
     found: list[Any] = []
@@ -109,6 +109,8 @@ def callbacks(train: TrainSpec, out_dir: Path) -> list[Any]:
         rp = chosen.reduce_on_plateau
         found.append(keras.callbacks.ReduceLROnPlateau(monitor=rp.monitor, factor=rp.factor,
                                                        patience=rp.patience, min_lr=rp.min_lr))
+    if out_dir is None:  # nothing written (a tuning trial): no backup, history or best weights
+        return found
     every = train.backup or ("epoch" if chosen.backup_and_restore else None)
     if every is not None:
         found.append(backup_callback(out_dir / "backup", every))
