@@ -228,8 +228,6 @@ def unstructure_block(spec: Block) -> Any:
     """The shortest document form of a block (``to_data()`` where the block defines it)."""
     if callable(getattr(spec, "to_data", None)):
         return spec.to_data()  # type: ignore[attr-defined]
-    if isinstance(spec, Chain):
-        return [unstructure_block(b) for b in spec.blocks]
     body = unstructure_body(spec)
     if isinstance(spec, Chain) and isinstance(body, list):  # no name or trainable: a plain list
         return body
