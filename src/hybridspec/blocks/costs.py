@@ -71,6 +71,15 @@ def variable_dtype(spec: Any) -> str:
     return "float32" if policy.startswith("mixed_") else policy
 
 
+def weight_bytes(spec: Any, params: int) -> int:
+    """Bytes of a layer's weights in its variable dtype; the sample count an adapted
+    normalization keeps is an int64."""
+    if not params:
+        return 0
+    count = 4 if type(spec).__name__ == "Normalization" and getattr(spec, "mean", 0) is None else 0
+    return params * itemsize(variable_dtype(spec)) + count
+
+
 def fallback_macs(trainable: int, outs: list[Sig]) -> int:
     """A kind without a rule: its trainable weights applied once per output position."""
     return trainable * positions(outs[0]) if outs and outs[0].rank >= 2 else trainable

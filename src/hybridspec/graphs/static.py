@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
-from ..blocks.costs import ITEMSIZE, itemsize, macs_of, size, variable_dtype
+from ..blocks.costs import ITEMSIZE, macs_of, size, weight_bytes
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from ..specs.values import ensure_bound
 from .limits import MAX_BYTES, MAX_PARAMS, enforce
@@ -89,7 +89,7 @@ class StaticInterpreter:
         self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
         macs = macs_of(spec, impl, trainable, ins, outs)
-        weights = (trainable + frozen) * itemsize(variable_dtype(spec)) if trainable or frozen else 0
+        weights = weight_bytes(spec, trainable + frozen)
         if not spec.trainable or (self.frozen and self.frozen[-1]):
             trainable, frozen = 0, trainable + frozen
         held = _bytes(outs)
