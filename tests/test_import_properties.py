@@ -37,7 +37,8 @@ def assert_same(spec: hs.ModelSpec, imported: hs.ModelSpec) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason="known regression of this stop's merge: attention pooling is now built from stock layers (Dense, AdditiveAttention, ...) and the importer does not yet fold them back into attention: {pool: true}; fails on trees that contain it")
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None)
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None,
+          max_examples=max(10, settings().max_examples // 3))  # builds twice per example
 @given(spec=trees.models())
 def test_import_of_build_checks_and_builds_alike(spec: hs.ModelSpec) -> None:
     note(hs.dumps(spec))
