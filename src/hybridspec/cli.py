@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from .backends import BACKENDS
 from .blocks.base import show
 from .graphs import Report, check
 from .specs import ModelSpec, SpecError, load
@@ -260,7 +261,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
                  cmd_build)
     p.add_argument("file", metavar="FILE", help="a YAML or JSON model document")
     p.add_argument("-o", "--output", type=_keras_file, help="the .keras file (default: NAME.keras)")
-    p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+    p.add_argument("--backend", choices=BACKENDS,
                    help="the Keras backend to build on (default: KERAS_BACKEND or tensorflow)")
     _limits(p, batch=False)
     p.add_argument("--seed", type=int, help="seed the initial weights (same seed, same weights)")

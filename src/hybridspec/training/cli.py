@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Any
 
+from ..backends import BACKENDS
+
 EXAMPLES = """examples:
   hybridspec train my_cnn.yaml --data digits --epochs 5
   hybridspec train my_rnn.yaml --data adding:length=30,size=2000 --out runs/adding
@@ -48,7 +50,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                              "multi-worker (hosts given by TF_CONFIG); see docs/distributed.md")
     parser.add_argument("--cpu-devices", type=positive, metavar="N",
                         help="split the CPU into N logical devices (mirrored without GPUs)")
-    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="the Keras backend to train on (default: KERAS_BACKEND or tensorflow)")
     parser.set_defaults(run=run)
     return parser
