@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 import hybridspec as hs
 from hybridspec.testing import trees
@@ -62,28 +63,49 @@ EVERY_NEW_KIND = [
 ]
 
 
+@settings(max_examples=max(10, settings().max_examples // 4),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=trees.models(), policy=st.sampled_from(["mixed_float16", "mixed_bfloat16"]))
+def test_checker_and_keras_agree_under_mixed_precision(spec: hs.ModelSpec, policy: str) -> None:
+    agree(spec, policy=policy)
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
 @pytest.mark.parametrize("shape, block", EVERY_NEW_KIND, ids=lambda v: getattr(v, "KIND", "x"))
-def test_each_preprocessing_and_stock_kind_agrees(shape: tuple, block: hs.Block) -> None:
+def test_each_preprocessing_and_stock_kind_agrees(shape: tuple, block: hs.Block, policy: str) -> None:
     """Every kind at least once, after a mask on sequences (rms_norm drops it, the rest keep it)."""
     first = (hs.Masking(mask_value=-1e4),) if len(shape) == 2 else ()
     body = hs.Chain(blocks=(*first, block, hs.Flatten(), hs.Dense(units=2)))
-    agree(hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=shape)}, body=body), say=lambda _: None)
+    agree(hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=shape)}, body=body), say=lambda _: None,
+          policy=policy)
 
 
-def agree(spec: hs.ModelSpec, say=note) -> None:
-    """Shapes, masks and parameters of the checker equal Keras's, and the model runs."""
+def agree(spec: hs.ModelSpec, say=note, policy: str = "float32") -> None:
+    """Shapes, dtypes, masks and parameters of the checker equal Keras's under the dtype
+    ``policy``, and the model runs (its outputs float32 under a mixed policy)."""
     say(hs.dumps(spec))
-    report = hs.check(spec)
+    report = hs.check(spec, policy=policy)
     say(report.table())
     keras.backend.clear_session()
-    keras_run = KerasInterpreter()
-    inputs, outputs = Walk(keras_run).model(spec)
+    keras_run = KerasInterpreter(float32=report.output_leaves if policy.startswith("mixed_") else ())
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        inputs, outputs = Walk(keras_run).model(spec)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     model = keras.Model(inputs, outputs)
     for row in report.rows:
         if row.path in keras_run.shapes:
             assert list(row.shapes) == keras_run.shapes[row.path], \
                 f"{row.path}: checker {row.shapes}, keras {keras_run.shapes[row.path]}"
             assert row.masked == keras_run.masked[row.path], f"{row.path}: mask {row.masked} vs Keras"
+            assert row.dtype == keras_run.dtypes[row.path][0], \
+                f"{row.path}: dtype {row.dtype} vs Keras {keras_run.dtypes[row.path]}"
+        if row.path in keras_run.policies:
+            assert (row.compute_dtype, row.variable_dtype) == keras_run.policies[row.path], \
+                f"{row.path}: policy vs Keras {keras_run.policies[row.path]}"
+    if policy.startswith("mixed_"):
+        assert all(str(t.dtype) == "float32" for t in model.outputs if "float" in str(t.dtype))
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     assert (report.trainable, report.non_trainable) == (trainable, frozen)
@@ -96,4 +118,4 @@ def agree(spec: hs.ModelSpec, say=note) -> None:
     for name, value in results.items():
         value = np.asarray(value)
         assert _agrees(report.outputs[name], value.shape), f"{name}: {report.outputs[name]} vs {value.shape}"
-        assert np.isfinite(value).all(), f"{name} has non-finite values"
+        assert policy != "float32" or np.isfinite(value).all(), f"{name} has non-finite values"

@@ -19,18 +19,19 @@ __all__ = [*_spec_names, "Report", "build", "check", "save", "spec_of", "registe
 
 
 def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None,  # noqa: F405
-          seed: int | None = None, strategy: Any = None, **limits: Any) -> Any:
+          seed: int | None = None, strategy: Any = None, **options: Any) -> Any:
     """Check ``spec`` and compile it into a plain functional ``keras.Model`` (imports Keras);
     files the document names are read from ``folder``, the document's folder (default: the
     current directory); ``seed`` makes the initial weights reproducible, ``max_params`` /
-    ``max_bytes`` set the limits; with a tf.distribute ``strategy``, variables are created in
-    its scope."""
+    ``max_bytes`` set the limits, ``policy`` the dtype policy (default: the train section's
+    mixed_precision, else Keras's global policy; output layers stay float32 under a mixed one);
+    with a tf.distribute ``strategy``, variables are created in its scope."""
     import contextlib
 
     from .graphs.build import build as _build
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _build(spec, folder, seed, **limits)
+        return _build(spec, folder, seed, **options)
 
 
 def from_keras(model: Any) -> ModelSpec:  # noqa: F405

@@ -39,8 +39,8 @@ def _checked(file: str, args: argparse.Namespace | None = None) -> tuple[ModelSp
 
 def _report(spec: ModelSpec, file: str, args: argparse.Namespace | None) -> Report:
     """``check`` with the limits the command was given, files read beside the document."""
-    limits = {k: getattr(args, k) for k in ("max_params", "max_bytes") if hasattr(args, k)}
-    return check(spec, Path(file).parent, **limits)
+    options = {k: getattr(args, k) for k in ("max_params", "max_bytes", "policy") if hasattr(args, k)}
+    return check(spec, Path(file).parent, **options)
 
 
 def _each(files: list[str], as_json: bool, ok: Callable[[str, ModelSpec, Report], Any],
@@ -122,7 +122,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .graphs.provenance import save
 
     model = build(spec, Path(args.file).parent, args.seed, max_params=args.max_params,
-                  max_bytes=args.max_bytes)
+                  max_bytes=args.max_bytes, policy=args.policy)
     out = Path(args.output or f"{spec.name}.keras")
     save(model, out)
     print(f"wrote {out}: {model.count_params():,} params")
@@ -204,6 +204,8 @@ def _limits(p: Any, batch: bool = True) -> None:
     if batch:
         p.add_argument("--batch", type=_positive, default=1, metavar="N",
                        help="report activation bytes and multiply-adds for N samples (default 1)")
+    p.add_argument("--policy", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   help="the dtype policy (default: the train section's mixed_precision, else float32)")
 
 
 def _add_plugins(sub: Any) -> None:

@@ -38,6 +38,7 @@ from ..specs import (
     ZeroPadding,
 )
 from .base import Impl, MacRule, Sig
+from .precision import variable_of
 
 ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8,
             "uint8": 1, "int8": 1, "bool": 1}
@@ -65,19 +66,13 @@ def itemsize(dtype: str) -> int:
     return ITEMSIZE.get(dtype, 4)
 
 
-def variable_dtype(spec: Any) -> str:
-    """The dtype a layer keeps its weights in: mixed precision keeps float32 variables."""
-    policy = getattr(spec, "dtype", None) or "float32"
-    return "float32" if policy.startswith("mixed_") else policy
-
-
-def weight_bytes(spec: Any, params: int) -> int:
-    """Bytes of a layer's weights in its variable dtype; the sample count an adapted
-    normalization keeps is an int64."""
+def weight_bytes(spec: Any, params: int, policy: str = "float32") -> int:
+    """Bytes of a layer's weights in the variable dtype of ``policy``, the layer's; the sample
+    count an adapted normalization keeps is an int64."""
     if not params:
         return 0
     count = 4 if type(spec).__name__ == "Normalization" and getattr(spec, "mean", 0) is None else 0
-    return params * itemsize(variable_dtype(spec)) + count
+    return params * itemsize(variable_of(policy)) + count
 
 
 def fallback_macs(trainable: int, outs: list[Sig]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..specs import Block, MaxNorm, Regularizer
+from .precision import compute_of, policy_of
 
 
 def weight_args(spec: Block) -> dict[str, Any]:
@@ -27,8 +28,7 @@ def weight_args(spec: Block) -> dict[str, Any]:
 
 def compute_dtype(spec: Block, default: str = "float32") -> str:
     """The dtype a layer computes in, from its dtype policy."""
-    policy = getattr(spec, "dtype", None) or default
-    return {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(policy, policy)
+    return compute_of(policy_of(spec, default))
 
 
 def keras_object(value: Any) -> Any:

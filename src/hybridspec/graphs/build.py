@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 from ..blocks import IMPLS, At, Sig
 from ..blocks.base import call_one
+from ..blocks.precision import is_mixed, policy_of
 from ..specs import Block, InputSpec, ModelSpec, TimeDistributed
 from .limits import MAX_BYTES, MAX_PARAMS, Limit
 from .static import check
@@ -23,8 +25,11 @@ def layer_name(path: str) -> str:
 class KerasInterpreter:
     """Values are Keras tensors. Layers are memoized by path, so shared nodes share weights."""
 
-    def __init__(self, reserved: Iterable[str] = (), folder: str | None = None) -> None:
+    def __init__(self, reserved: Iterable[str] = (), folder: str | None = None,
+                 float32: Iterable[str] = ()) -> None:
         self.folder = folder
+        self.float32 = set(float32)  # leaves kept in float32 under a mixed policy: the outputs
+        self.kept32: set[str] = set()  # those without a dtype of their own: set to float32
         self.layers: dict[str, Any] = {}
         self.names: set[str] = set(reserved)  # the user's names, kept free for their blocks
         self.labels: dict[str, tuple[str, str]] = {}  # path -> (the user's name for it, its kind)
@@ -32,6 +37,8 @@ class KerasInterpreter:
         self.plain: set[str] = set()  # paths of single layers called on one tensor
         self.shapes: dict[str, list[tuple[int | None, ...]]] = {}
         self.masked: dict[str, bool] = {}
+        self.dtypes: dict[str, list[str]] = {}  # path -> its output tensors' dtypes
+        self.policies: dict[str, tuple[str, str]] = {}  # leaf path -> (compute, variable) dtype
 
     def unique(self, path: str) -> str:
         """The user's name for ``path``, else one from the path (inside a named composite, from
@@ -78,6 +85,13 @@ class KerasInterpreter:
             if new:
                 self._label(spec, path)
                 self.layers[path] = impl.build(spec, self.unique(path), [_sig(x) for x in ins], at)
+                if path in self.float32 and not policy_of(spec, ""):
+                    self.kept32.add(path)
+                    for layer in _each(self.layers[path]):
+                        _keep_float32(layer)
+                main = _each(self.layers[path])[-1]
+                main = getattr(main, "forward_layer", main)  # a bidirectional computes in its layers
+                self.policies[path] = (main.compute_dtype, main.variable_dtype)
                 if impl.call is call_one and not isinstance(self.layers[path], tuple):
                     self.plain.add(path)
             out = impl.call(spec, self.layers[path], ins + states, at)
@@ -97,17 +111,18 @@ class KerasInterpreter:
             before = set(self.layers)
             y = inner(step)
             made = [p for p in self.layers if p not in before]
-            if len(made) == 1 and made[0] in self.plain:  # one layer on one tensor: wrap it, as by hand
-                wrapped = self.layers[made[0]]
-            else:
-                wrapped = keras.Model(step, y, name=self.unique(path + ".model"))
+            direct = len(made) == 1 and made[0] in self.plain  # one layer on one tensor: wrap it, as by hand
+            wrapped = self.layers[made[0]] if direct else keras.Model(step, y, name=self.unique(path + ".model"))
             self.layers[path] = keras.layers.TimeDistributed(wrapped, name=self.unique(path))
+            if direct and made[0] in self.kept32:
+                _keep_float32(self.layers[path])  # it runs its one layer in its own dtypes
         return self.layers[path](x)
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:
         self.frozen.pop()
         self.shapes.setdefault(path, [tuple(t.shape) for t in outs])
         self.masked.setdefault(path, getattr(outs[0], "_keras_mask", None) is not None)
+        self.dtypes.setdefault(path, [str(t.dtype) for t in outs])
 
 
 def _within(path: str, prefix: str) -> bool:
@@ -119,37 +134,61 @@ def _each(built: Any) -> tuple[Any, ...]:
     return built if isinstance(built, tuple) else (built,)
 
 
+def _global_policy() -> str:
+    """Keras's global dtype policy; float32 while Keras is not imported."""
+    keras = sys.modules.get("keras")
+    return keras.mixed_precision.global_policy().name if keras is not None else "float32"
+
+
+def _keep_float32(layer: Any) -> None:
+    """Set ``layer``, and the layers a Keras wrapper holds, to the float32 policy."""
+    layer.dtype_policy = "float32"
+    for inner in ("layer", "forward_layer", "backward_layer"):
+        if getattr(layer, inner, None) is not None:
+            _keep_float32(getattr(layer, inner))
+
+
 def _sig(tensor: Any) -> Sig:
     return Sig(tuple(tensor.shape), str(tensor.dtype))
 
 
 def trace(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, seed: int | None = None, *,
-          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES
-          ) -> tuple[Any, dict[str, list[tuple[int | None, ...]]]]:
-    """The Keras model and the Keras shape of every node path (for comparing with ``check``)."""
-    report = check(spec, folder, max_params=max_params, max_bytes=max_bytes)  # before Keras: nothing allocated
-    import keras
+          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES, policy: str | None = None
+          ) -> tuple[Any, KerasInterpreter]:
+    """The Keras model and the interpreter that built it (its shapes, dtypes and layers by
+    path, for comparing with ``check``). The dtype ``policy`` is, if None, the train section's
+    mixed_precision, else Keras's global policy; under a mixed policy the output layers are
+    float32, as Keras recommends."""
+    policy = policy or (spec.train.mixed_precision if spec.train else None) or _global_policy()
+    report = check(spec, folder, max_params=max_params, max_bytes=max_bytes, policy=policy)
+    import keras  # after the check: a refused model allocates nothing
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    interpreter = KerasInterpreter(report.names, None if folder is None else os.fspath(folder))
-    inputs, outputs = Walk(interpreter).model(spec)
+    interpreter = KerasInterpreter(report.names, None if folder is None else os.fspath(folder),
+                                   report.output_leaves if is_mixed(policy) else ())
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        inputs, outputs = Walk(interpreter).model(spec)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     if spec.body is not None:
         model = keras.Model(next(iter(inputs.values())), next(iter(outputs.values())), name=spec.name)
     else:
         model = keras.Model(inputs, outputs, name=spec.name)
-    return model, interpreter.shapes
+    return model, interpreter
 
 
 def build(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, seed: int | None = None, *,
-          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES) -> Any:
+          max_params: Limit = MAX_PARAMS, max_bytes: Limit = MAX_BYTES, policy: str | None = None) -> Any:
     """Check ``spec`` (within the limits), then compile it into a plain functional
     ``keras.Model`` carrying its document (see provenance.py). Files the document names are
     read from ``folder`` (the document's folder; the current directory if None). With ``seed``,
     Keras's random state is seeded first (``keras.utils.set_random_seed``), so the initial
-    weights are the same in every process."""
+    weights are the same in every process. ``policy`` is the dtype policy (see ``trace``)."""
     from .provenance import attach
 
-    model = trace(spec, folder, seed, max_params=max_params, max_bytes=max_bytes)[0]
+    model = trace(spec, folder, seed, max_params=max_params, max_bytes=max_bytes, policy=policy)[0]
     attach(model, spec)
     return model

@@ -26,6 +26,8 @@ class Row:
     macs: int = 0
     weight_bytes: int = 0
     activation_bytes: int = 0
+    compute_dtype: str = ""  # a leaf's, from its dtype policy
+    variable_dtype: str = ""
 
     @property
     def params(self) -> int:
@@ -58,6 +60,13 @@ def size_of(n: int) -> str:
     return f"{n} B"
 
 
+def _dtypes(row: Row) -> str:
+    """``float16/float32``: a leaf's compute and weight dtypes (one name when they are equal)."""
+    if row.compute_dtype == row.variable_dtype:
+        return row.compute_dtype
+    return f"{row.compute_dtype}/{row.variable_dtype}"
+
+
 def _within(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
@@ -72,6 +81,8 @@ class Report:
     names: dict[str, str] = attrs.field(factory=dict)  # the user's layer names -> their paths
     macs: int = 0
     activation_bytes: int = 0
+    policy: str = "float32"  # the model's dtype policy
+    output_leaves: tuple[str, ...] = ()  # the leaves whose layers produce the outputs
 
     @property
     def trainable(self) -> int:
@@ -114,6 +125,8 @@ class Report:
         """Plain data for ``--json``."""
         return {
             "name": self.name,
+            "policy": self.policy,
+            "output_layers": list(self.output_leaves),
             "outputs": {k: list(v) for k, v in self.outputs.items()},
             "params": {"total": self.params, "trainable": self.trainable, "non_trainable": self.non_trainable},
             "resources": self.resources(batch),
@@ -121,17 +134,25 @@ class Report:
                        "dtype": r.dtype, "masked": r.masked, "trainable": r.trainable,
                        "non_trainable": r.non_trainable, "cudnn": r.cudnn or None,
                        "warnings": list(r.warnings), "macs": r.macs, "weight_bytes": r.weight_bytes,
-                       "activation_bytes": r.activation_bytes} for r in self.rows],
+                       "activation_bytes": r.activation_bytes, "compute_dtype": r.compute_dtype or None,
+                       "variable_dtype": r.variable_dtype or None} for r in self.rows],
             "warnings": self.warnings,
         }
 
+    @property
+    def all_float32(self) -> bool:
+        """Whether every layer computes and keeps its weights in float32."""
+        return all(r.compute_dtype in ("", "float32") and r.variable_dtype in ("", "float32") for r in self.rows)
+
     def table(self, batch: int = 1) -> str:
         """A summary like ``model.summary()``: path, kind, output shape, params, cuDNN status,
-        multiply-adds per sample; then the totals."""
-        header = ("path", "kind", "output shape", "params", "mask", "cuDNN", "MACs")
+        multiply-adds per sample (and, unless all is float32, each layer's compute / weight
+        dtype); then the totals."""
+        dtypes = not self.all_float32
+        header = ("path", "kind", "output shape", "params", "mask", "cuDNN", "MACs") + (("dtype",) if dtypes else ())
         lines = [(("  " * r.path.count("[")) + r.path, r.kind, ", ".join(show(s) for s in r.shapes),
                   f"{r.params:,}", "yes" if r.masked else "", r.cudnn, quantity(r.macs))
-                 for r in self.rows]
+                 + ((_dtypes(r),) if dtypes else ()) for r in self.rows]
         widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + "  " + f"{{:>{widths[3]}}}" + "  " + \
             "  ".join(f"{{:<{w}}}" for w in widths[4:])
@@ -144,5 +165,9 @@ class Report:
                 f"Activations: {size_of(self.activation_bytes)} per sample"
                 + (f", {size_of(batch * self.activation_bytes)} for a batch of {batch}" if batch > 1 else ""),
                 f"Multiply-adds: {quantity(self.macs)} per sample"]
+        if dtypes:
+            out.append(f"Dtype policy: {self.policy}" + (
+                f"; outputs computed in float32: {', '.join(self.output_leaves)}"
+                if self.policy.startswith("mixed_") else ""))
         out += [f"warning: {w}" for w in self.warnings]
         return "\n".join(out)

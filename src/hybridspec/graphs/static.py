@@ -8,7 +8,9 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS, At, Sig
+from ..blocks.base import call_one
 from ..blocks.costs import ITEMSIZE, macs_of, size, weight_bytes
+from ..blocks.precision import compute_of, is_mixed, output_dtype, policy_of, variable_of
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
 from ..specs.values import ensure_bound
 from .limits import MAX_BYTES, MAX_PARAMS, enforce
@@ -21,8 +23,16 @@ class StaticInterpreter:
     (trainable, non-trainable, multiply-adds, weight bytes, activation bytes). ``macs`` and
     ``activations`` count every application, shared layers' too."""
 
-    def __init__(self, folder: str | None = None) -> None:
+    def __init__(self, folder: str | None = None, policy: str = "float32",
+                 float32: frozenset[str] = frozenset()) -> None:
         self.folder = folder
+        self.policy = policy  # the model's dtype policy
+        self.float32 = float32  # leaves kept in float32 under a mixed policy: the outputs
+        self.inner: dict[str, str] = {}  # a time_distributed path -> the leaf its output comes from
+        self.made: list[str] = []  # leaves in the order their layers are made
+        self.plain: set[str] = set()  # leaves whose layer is called on one tensor (wrapped directly)
+        self.wrapped: dict[str, str | None] = {}  # a time_distributed -> the one layer it wraps
+        self.kept32: set[str] = set()  # output leaves without a dtype of their own: float32
         self.rows: dict[str, Row | None] = {}
         self.totals: list[list[int]] = []
         self.seen_inputs: dict[str, list[Sig]] = {}
@@ -75,7 +85,11 @@ class StaticInterpreter:
             raise SpecError(path, f"no implementation is registered for {type(spec).__name__}", spec.KIND)
         at = At(path, spec.KIND, tuple(states), return_state, self.folder)
         result = impl.shape(spec, ins, at)
-        outs = [attrs.evolve(s, source=path) for s in (result if isinstance(result, list) else [result])]
+        policy = policy_of(spec, "float32" if path in self.float32 else self.policy)
+        if path in self.float32 and policy_of(spec, "") == "":
+            self.kept32.add(path)
+        outs = [attrs.evolve(s, source=path, dtype=output_dtype(s.dtype, policy))
+                for s in (result if isinstance(result, list) else [result])]
         if path in self.seen_inputs:
             first = [s.shape[1:] for s in self.seen_inputs[path]]
             if [s.shape[1:] for s in ins] != first:
@@ -86,17 +100,21 @@ class StaticInterpreter:
             self._applied(0, 0, row.macs, 0, row.activation_bytes)
             return outs
         self.seen_inputs[path] = ins
+        self.made.append(path)
+        if impl.call is call_one:
+            self.plain.add(path)
         self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
         macs = macs_of(spec, impl, trainable, ins, outs)
-        weights = weight_bytes(spec, trainable + frozen)
+        weights = weight_bytes(spec, trainable + frozen, policy)
         if not spec.trainable or (self.frozen and self.frozen[-1]):
             trainable, frozen = 0, trainable + frozen
         held = _bytes(outs)
         self._applied(trainable, frozen, macs, weights, held)
         cudnn, warnings = impl.lint(spec)
         self.rows[path] = Row(path, spec.KIND, tuple(s.shape for s in outs), outs[0].dtype,
-                              outs[0].masked, trainable, frozen, True, cudnn, warnings, macs, weights, held)
+                              outs[0].masked, trainable, frozen, True, cudnn, warnings, macs, weights, held,
+                              compute_of(policy), variable_of(policy))
         return outs
 
     def _applied(self, trainable: int, frozen: int, macs: int, weights: int, held: int) -> None:
@@ -107,11 +125,24 @@ class StaticInterpreter:
     def time_distributed(self, spec: TimeDistributed, path: str, x: Sig, inner: Any) -> Sig:
         if x.rank < 3:
             raise At(path, spec.KIND).fail("needs a (batch, time, ...) input of rank 3 or more", x)
-        macs, held = self.macs, self.activations
+        macs, held, before = self.macs, self.activations, len(self.made)
         y = inner(Sig((x.shape[0], *x.shape[2:]), x.dtype, False, x.source))
+        self.inner[path] = y.source
+        if path not in self.wrapped:
+            made = self.made[before:]
+            self.wrapped[path] = made[0] if len(made) == 1 and made[0] in self.plain else None
+        if (one := self.wrapped[path]) is not None:  # Keras runs the one layer in the wrapper's dtypes
+            y = attrs.evolve(y, dtype=output_dtype(y.dtype, "float32" if one in self.kept32 else self.policy))
         steps = (x.shape[1] or 1) - 1  # the inner walk counted one step
         self._applied(0, 0, steps * (self.macs - macs), 0, steps * (self.activations - held))
         return Sig((x.shape[0], x.shape[1], *y.shape[1:]), y.dtype, x.masked, path)
+
+    def leaf_of(self, sig: Sig) -> str:
+        """The path of the leaf whose layer produced ``sig`` (inside a time_distributed)."""
+        source = sig.source
+        while source in self.inner:
+            source = self.inner[source]
+        return source
 
     def note(self, spec: Block, path: str, outs: list[Sig]) -> None:
         trainable, frozen, macs, weights, held = self.totals.pop()
@@ -131,19 +162,28 @@ def _bytes(sigs: list[Sig]) -> int:
 
 
 def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, *,
-          max_params: int | float | None = MAX_PARAMS, max_bytes: int | float | None = MAX_BYTES) -> Report:
-    """Infer every node's shapes, parameters and costs, refuse a model over ``max_params``
+          max_params: int | float | None = MAX_PARAMS, max_bytes: int | float | None = MAX_BYTES,
+          policy: str | None = None) -> Report:
+    """Infer every node's shapes, dtypes, parameters and costs under the dtype ``policy`` (the
+    train section's mixed_precision if None, else float32), refuse a model over ``max_params``
     parameters or ``max_bytes`` bytes of weights (None: no limit), and judge the train section
     against them; raise SpecError naming the first bad node. Files the document names
     (embedding weights) are read from ``folder``, the document's folder (the current directory
     if None)."""
     ensure_bound(spec)
-    interpreter = StaticInterpreter(None if folder is None else os.fspath(folder))
+    policy = policy or (spec.train.mixed_precision if spec.train else None) or "float32"
+    where = None if folder is None else os.fspath(folder)
+    interpreter = StaticInterpreter(where, policy)
     _, outputs = Walk(interpreter).model(spec)
+    leaves = frozenset(p for p in (interpreter.leaf_of(s) for s in outputs.values())
+                       if not p.startswith("inputs."))
+    if is_mixed(policy):  # again, with the output layers in float32 as Keras recommends
+        interpreter = StaticInterpreter(where, policy, leaves)
+        _, outputs = Walk(interpreter).model(spec)
     needed = _needed(spec)
     rows = tuple(_unused(r, needed) for r in interpreter.rows.values() if r is not None)
     report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names,
-                    interpreter.macs, interpreter.activations)
+                    interpreter.macs, interpreter.activations, policy, tuple(sorted(leaves)))
     enforce(report, max_params=max_params, max_bytes=max_bytes)
     if spec.train is not None:
         from ..training.check import plan
