@@ -39,7 +39,8 @@ def _checked(file: str, args: argparse.Namespace | None = None) -> tuple[ModelSp
 
 def _report(spec: ModelSpec, file: str, args: argparse.Namespace | None) -> Report:
     """``check`` with the limits the command was given, files read beside the document."""
-    options = {k: getattr(args, k) for k in ("max_params", "max_bytes", "policy") if hasattr(args, k)}
+    options = {k: getattr(args, k) for k in ("max_params", "max_bytes", "policy", "backend")
+               if hasattr(args, k)}
     return check(spec, Path(file).parent, **options)
 
 
@@ -208,6 +209,11 @@ def _limits(p: Any, batch: bool = True) -> None:
                    help="the dtype policy (default: the train section's mixed_precision, else float32)")
 
 
+def _backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=BACKENDS, help="judge cuDNN eligibility as Keras on this backend "
+                   "runs it (default: KERAS_BACKEND or tensorflow)")
+
+
 def _add_plugins(sub: Any) -> None:
     """Subcommands from other parts of the package. A part that is not there is skipped; one that
     fails is skipped with a warning, so that a broken plugin never breaks ``check``."""
@@ -249,6 +255,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list with one result per file")
     _limits(p)
+    _backend(p)
 
     p = _command(sub, "summary", "print each document's per-node table, no TensorFlow",
                  "  hybridspec summary examples/imdb_sentiment.yaml\n"
@@ -256,6 +263,7 @@ def make_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON model documents")
     p.add_argument("--json", action="store_true", help="print a JSON list of reports, one per file")
     _limits(p)
+    _backend(p)
 
     p = _command(sub, "build", "compile a document into a Keras model and save it",
                  "  hybridspec build examples/mnist_mlp.yaml -o mnist.keras\n"

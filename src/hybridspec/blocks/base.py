@@ -43,6 +43,7 @@ class At:
     initial_state: tuple[Sig, ...] = ()
     return_state: bool = False
     folder: str | None = None  # the document's folder: files it names are read from there
+    backend: str = "tensorflow"  # the Keras backend the report is for (kernel choices differ)
 
     def fail(self, message: str, *sigs: Sig) -> SpecError:
         """A SpecError naming this node and the shapes (and origins) it got."""
@@ -81,7 +82,7 @@ def no_params(spec: Any, ins: list[Sig]) -> tuple[int, int]:
     return 0, 0
 
 
-def no_lint(spec: Any) -> tuple[str, tuple[str, ...]]:
+def no_lint(spec: Any, ins: list[Sig], at: At) -> tuple[str, tuple[str, ...]]:
     return "", ()
 
 
@@ -97,7 +98,7 @@ class Impl:
     build: Builder
     params: ParamRule = no_params
     call: Callable[[Any, Any, list[Any], At], Any] = call_one
-    lint: Callable[[Any], tuple[str, tuple[str, ...]]] = no_lint
+    lint: Callable[[Any, list[Sig], At], tuple[str, tuple[str, ...]]] = no_lint
     keras: tuple[str, ...] = ()
     keras_args: Mapping[str, str] = attrs.field(factory=dict)
     macs: MacRule | None = None

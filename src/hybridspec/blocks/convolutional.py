@@ -69,8 +69,8 @@ def _transpose_build(spec: ConvTranspose, name: str, ins: list[Sig], at: At) -> 
                name=name, **weight_args(spec))
 
 
-def _transpose_lint(spec: ConvTranspose) -> tuple[str, tuple[str, ...]]:
-    if max(per_axis(spec.dilation, 1)) > 1:
+def _transpose_lint(spec: ConvTranspose, ins: list[Sig], at: At) -> tuple[str, tuple[str, ...]]:
+    if at.backend == "tensorflow" and max(per_axis(spec.dilation, 1)) > 1:
         return "", ("TensorFlow's CPU kernel cannot run a dilated transposed convolution "
                     "(it runs on GPUs only); set dilation: 1 to run on CPUs",)
     return "", ()

@@ -12,17 +12,24 @@ from .keras_args import compute_dtype, weight_args
 GATES = {LSTM: 4, GRU: 3, SimpleRNN: 1}
 
 
-def cudnn_blockers(spec: RecurrentLayer) -> list[tuple[str, str]]:
-    """Why a layer would not run the cuDNN kernel on a GPU, as (field, fix) pairs; [] if it would.
+CUDNN_CELLS = {"tensorflow": (LSTM, GRU), "jax": (LSTM,), "torch": (LSTM, GRU)}
 
-    Keras 3 on TensorFlow (layers/rnn/lstm.py, gru.py, backend/tensorflow/rnn.py) takes the cuDNN
-    path when activation is tanh, recurrent_activation sigmoid, recurrent_dropout 0, unroll
-    false, use_bias true, for GRU reset_after true, and use_cudnn is not false. At run time the
-    mask must also be right-padded with no fully masked sequence."""
+
+def cudnn_blockers(spec: RecurrentLayer, backend: str = "tensorflow", masked: bool = False) -> list[tuple[str, str]]:
+    """Why a layer would not run the cuDNN kernel on a GPU under the Keras ``backend``, as
+    (field, fix) pairs; [] if it would. ``masked``: whether a Keras mask reaches the layer.
+
+    Keras 3 (layers/rnn/lstm.py, gru.py, backend/*/rnn.py) takes the cuDNN path when activation
+    is tanh, recurrent_activation sigmoid, recurrent_dropout 0, unroll false, use_bias true, for
+    GRU reset_after true, and use_cudnn is not false. On TensorFlow a mask must be right-padded
+    with no fully masked sequence (checked at run time); JAX and PyTorch take cuDNN only without
+    a mask, and JAX has no cuDNN GRU (it runs a fused scan)."""
     if isinstance(spec, SimpleRNN):
         return [("cell", "use lstm or gru; simple_rnn has no cuDNN kernel")]
     if not isinstance(spec, LSTM | GRU):
         return [("kind", f"{spec.KIND} has no cuDNN kernel; it always runs the generic loop")]
+    if not isinstance(spec, CUDNN_CELLS[backend]):
+        return [("kind", f"Keras on {backend} has no cuDNN {spec.KIND} kernel; use lstm (or another backend)")]
     wanted = [("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("recurrent_dropout", 0.0),
               ("unroll", False), ("use_bias", True), ("use_cudnn", "auto")]
     if isinstance(spec, GRU):
@@ -34,6 +41,9 @@ def cudnn_blockers(spec: RecurrentLayer) -> list[tuple[str, str]]:
             continue
         if value != good:
             out.append((name, f"set {name}: {_yaml(good)} (it is {_yaml(value)})"))
+    if masked and backend != "tensorflow":
+        out.append(("mask", f"Keras on {backend} takes cuDNN only without a mask: drop the masking "
+                    "(mask_zero, masking) or use the tensorflow backend"))
     return out
 
 
@@ -41,22 +51,24 @@ def _yaml(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def cudnn_status(spec: RecurrentLayer) -> str:
+def cudnn_status(spec: RecurrentLayer, backend: str = "tensorflow", masked: bool = False) -> str:
     """'cudnn', 'generic' (with a reason) or 'n/a' for a layer without a cuDNN kernel (simple_rnn,
     conv_lstm; ``cudnn_blockers`` says why)."""
     if not isinstance(spec, LSTM | GRU):
         return "n/a"
-    blockers = cudnn_blockers(spec)
+    blockers = cudnn_blockers(spec, backend, masked)
     return "cudnn" if not blockers else "generic: " + ", ".join(name for name, _ in blockers)
 
 
-def cudnn_lint(spec: RecurrentLayer | Bidirectional) -> tuple[str, tuple[str, ...]]:
-    """The report's cuDNN status and, off the fast path, a warning naming the fixes."""
+def cudnn_lint(spec: RecurrentLayer | Bidirectional, ins: list[Sig], at: At) -> tuple[str, tuple[str, ...]]:
+    """The report's cuDNN status on the report's backend and, off the fast path, a warning
+    naming the fixes."""
     layer = spec.layer if isinstance(spec, Bidirectional) else spec
-    status = cudnn_status(layer)
+    masked = bool(ins) and ins[0].masked
+    status = cudnn_status(layer, at.backend, masked)
     if not status.startswith("generic"):
         return status, ()
-    fixes = "; ".join(fix for _, fix in cudnn_blockers(layer))
+    fixes = "; ".join(fix for _, fix in cudnn_blockers(layer, at.backend, masked))
     return status, (f"falls off the cuDNN fast path on GPUs: {fixes}",)
 
 

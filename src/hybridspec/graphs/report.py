@@ -83,6 +83,7 @@ class Report:
     activation_bytes: int = 0
     policy: str = "float32"  # the model's dtype policy
     output_leaves: tuple[str, ...] = ()  # the leaves whose layers produce the outputs
+    backend: str = "tensorflow"  # the Keras backend the cuDNN column is for
 
     @property
     def trainable(self) -> int:
@@ -126,6 +127,7 @@ class Report:
         return {
             "name": self.name,
             "policy": self.policy,
+            "backend": self.backend,
             "output_layers": list(self.output_leaves),
             "outputs": {k: list(v) for k, v in self.outputs.items()},
             "params": {"total": self.params, "trainable": self.trainable, "non_trainable": self.non_trainable},
@@ -165,6 +167,8 @@ class Report:
                 f"Activations: {size_of(self.activation_bytes)} per sample"
                 + (f", {size_of(batch * self.activation_bytes)} for a batch of {batch}" if batch > 1 else ""),
                 f"Multiply-adds: {quantity(self.macs)} per sample"]
+        if self.backend != "tensorflow":
+            out.append(f"cuDNN: as Keras on the {self.backend} backend would run on a GPU")
         if dtypes:
             out.append(f"Dtype policy: {self.policy}" + (
                 f"; outputs computed in float32: {', '.join(self.output_leaves)}"

@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from ..backends import BACKENDS
+from ..backends import current as current_backend
 from ..blocks import IMPLS, At, Sig
 from ..blocks.base import call_one
 from ..blocks.costs import ITEMSIZE, macs_of, size, weight_bytes
@@ -24,8 +26,9 @@ class StaticInterpreter:
     ``activations`` count every application, shared layers' too."""
 
     def __init__(self, folder: str | None = None, policy: str = "float32",
-                 float32: frozenset[str] = frozenset()) -> None:
+                 float32: frozenset[str] = frozenset(), backend: str = "tensorflow") -> None:
         self.folder = folder
+        self.backend = backend  # the Keras backend whose kernel choices the lint reports
         self.policy = policy  # the model's dtype policy
         self.float32 = float32  # leaves kept in float32 under a mixed policy: the outputs
         self.inner: dict[str, str] = {}  # a time_distributed path -> the leaf its output comes from
@@ -83,7 +86,7 @@ class StaticInterpreter:
         impl = IMPLS.get(type(spec))
         if impl is None:
             raise SpecError(path, f"no implementation is registered for {type(spec).__name__}", spec.KIND)
-        at = At(path, spec.KIND, tuple(states), return_state, self.folder)
+        at = At(path, spec.KIND, tuple(states), return_state, self.folder, self.backend)
         result = impl.shape(spec, ins, at)
         policy = policy_of(spec, "float32" if path in self.float32 else self.policy)
         if path in self.float32 and policy_of(spec, "") == "":
@@ -111,7 +114,7 @@ class StaticInterpreter:
             trainable, frozen = 0, trainable + frozen
         held = _bytes(outs)
         self._applied(trainable, frozen, macs, weights, held)
-        cudnn, warnings = impl.lint(spec)
+        cudnn, warnings = impl.lint(spec, ins, at)
         self.rows[path] = Row(path, spec.KIND, tuple(s.shape for s in outs), outs[0].dtype,
                               outs[0].masked, trainable, frozen, True, cudnn, warnings, macs, weights, held,
                               compute_of(policy), variable_of(policy))
@@ -163,27 +166,31 @@ def _bytes(sigs: list[Sig]) -> int:
 
 def check(spec: ModelSpec, folder: str | os.PathLike[str] | None = None, *,
           max_params: int | float | None = MAX_PARAMS, max_bytes: int | float | None = MAX_BYTES,
-          policy: str | None = None) -> Report:
+          policy: str | None = None, backend: str | None = None) -> Report:
     """Infer every node's shapes, dtypes, parameters and costs under the dtype ``policy`` (the
-    train section's mixed_precision if None, else float32), refuse a model over ``max_params``
+    train section's mixed_precision if None, else float32) and the kernels Keras takes on
+    ``backend`` (None: KERAS_BACKEND's, else tensorflow), refuse a model over ``max_params``
     parameters or ``max_bytes`` bytes of weights (None: no limit), and judge the train section
     against them; raise SpecError naming the first bad node. Files the document names
     (embedding weights) are read from ``folder``, the document's folder (the current directory
     if None)."""
     ensure_bound(spec)
     policy = policy or (spec.train.mixed_precision if spec.train else None) or "float32"
+    backend = backend or current_backend()
+    if backend not in BACKENDS:
+        raise SpecError("backend", f"must be one of {', '.join(BACKENDS)}, got {backend!r}")
     where = None if folder is None else os.fspath(folder)
-    interpreter = StaticInterpreter(where, policy)
+    interpreter = StaticInterpreter(where, policy, backend=backend)
     _, outputs = Walk(interpreter).model(spec)
     leaves = frozenset(p for p in (interpreter.leaf_of(s) for s in outputs.values())
                        if not p.startswith("inputs."))
     if is_mixed(policy):  # again, with the output layers in float32 as Keras recommends
-        interpreter = StaticInterpreter(where, policy, leaves)
+        interpreter = StaticInterpreter(where, policy, leaves, backend)
         _, outputs = Walk(interpreter).model(spec)
     needed = _needed(spec)
     rows = tuple(_unused(r, needed) for r in interpreter.rows.values() if r is not None)
     report = Report(spec.name, rows, {k: v.shape for k, v in outputs.items()}, interpreter.names,
-                    interpreter.macs, interpreter.activations, policy, tuple(sorted(leaves)))
+                    interpreter.macs, interpreter.activations, policy, tuple(sorted(leaves)), backend)
     enforce(report, max_params=max_params, max_bytes=max_bytes)
     if spec.train is not None:
         from ..training.check import plan
