@@ -265,3 +265,28 @@ def test_a_rewritten_tree_builds_the_same_keras_layers(data):
     before, after = hs.build(spec), hs.build(rewritten)
     assert [type(x).__name__ for x in after.layers] == [type(x).__name__ for x in before.layers]
     assert after.count_params() == before.count_params() == hs.check(rewritten).params
+
+
+def test_a_parameter_standing_for_a_sub_object_binds_from_document_data():
+    """``merge: $how`` takes a merge's short form; a merge whose mode is a parameter is written as
+    a mapping (``merge: $how`` would stand for the whole merge)."""
+    doc = """
+name: m
+inputs: {x: {shape: [6]}}
+define:
+  pair:
+    params: {how: {type: str, default: concat}}
+    block:
+      parallel:
+        branches: [{dense: 3}, {dense: 3}]
+        merge: $how
+body: [pair, {pair: {how: add}}]
+"""
+    spec = hs.loads(doc)
+    report = hs.check(spec)
+    assert report["body[0].pair.parallel.merge"].shape == (None, 6)
+    assert report["body[1].pair.parallel.merge"].shape == (None, 3)
+    assert hs.loads(hs.dumps(spec)) == spec
+    by_mode = hs.loads(doc.replace("merge: $how", "merge: {mode: $how}"))
+    assert "merge: {mode: $how}" in hs.dumps(by_mode) and hs.loads(hs.dumps(by_mode)) == by_mode
+    assert by_mode != spec and hs.check(by_mode).params == report.params

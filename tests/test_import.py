@@ -92,9 +92,40 @@ def test_bidirectional_attention_and_embedding() -> None:
     same_params(model, spec)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="known regression of this stop's merge: attention pooling is now built from stock layers (Dense, AdditiveAttention, ...) and the importer does not yet fold them back into attention: {pool: true}; fails on trees that contain it"))
-                                  if p.stem == "speech_bigru_attention" else p for p in EXAMPLES],
-                         ids=lambda p: p.stem)
+def _pooling_by_hand(x, units: int, activation: str | None = None, subtract_from=None):
+    """Attention pooling written with stock layers as hybridspec builds it (or a variant)."""
+    key = L.Dense(units, activation=activation)(x)
+    mean = L.GlobalAveragePooling1D(keepdims=True)(key)
+    query = L.Subtract()([mean, mean if subtract_from is None else subtract_from(mean)])
+    return L.Flatten()(L.AdditiveAttention(use_scale=True)([query, x, key]))
+
+
+def test_stock_attention_pooling_folds_into_one_block() -> None:
+    x = keras.Input((None, 12), name="frames")
+    h = L.Masking()(x)
+    named = hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(None, 12))},
+                         body=hs.Chain(blocks=(hs.Masking(), hs.Attention(name="att", kind="additive", pool=True),
+                                               hs.Dense(units=2))))
+    for model, pool in [
+            (keras.Model(x, L.Dense(2)(_pooling_by_hand(h, 5))),
+             hs.Attention(kind="additive", pool=True, units=5)),
+            (keras.Model(x, L.Dense(2)(_pooling_by_hand(h, 12))), hs.Attention(kind="additive", pool=True)),
+            (hs.build(named), hs.Attention(kind="additive", pool=True))]:  # layer names are not kept
+        spec = from_keras(model)
+        assert spec.body.blocks[1] == pool
+        same_params(model, spec)
+
+
+@pytest.mark.parametrize("variant", [{"activation": "tanh"}, {"subtract_from": L.Activation("relu")}])
+def test_a_pattern_that_differs_in_any_layer_stays_stock_layers(variant) -> None:
+    x = keras.Input((None, 12))
+    model = keras.Model(x, L.Dense(2)(_pooling_by_hand(x, 5, **variant)))
+    spec = from_keras(model)
+    assert "pool: true" not in hs.dumps(spec)
+    same_params(model, spec)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_examples_round_trip(path: Path) -> None:
     spec = hs.load(path)
     keras.backend.clear_session()
@@ -157,3 +188,12 @@ def test_repeated_blocks_become_one_definition() -> None:
 def test_a_model_without_inputs_is_refused() -> None:
     with pytest.raises(hs.SpecError, match="no known inputs"):
         from_keras(keras.Sequential([L.Dense(2)], name="unbuilt"))
+
+
+def test_random_crop_and_its_centre_crop_fold_back() -> None:
+    spec = hs.loads("name: m\ninputs: {x: {shape: [8, 8, 3]}}\n"
+                    "body: [{random_crop: {height: 5, width: 4}}, global_pool, {dense: 2}]\n")
+    model = hs.build(spec)
+    assert "CenterCrop" in layer_classes(model)
+    crop, *rest = from_keras(model).body.blocks
+    assert (type(crop), crop.height, crop.width, tuple(rest)) == (hs.RandomCrop, 5, 4, spec.body.blocks[1:])

@@ -36,7 +36,6 @@ def assert_same(spec: hs.ModelSpec, imported: hs.ModelSpec) -> None:
         (before.params, before.trainable, before.non_trainable)
 
 
-@pytest.mark.xfail(strict=False, reason="known regression of this stop's merge: attention pooling is now built from stock layers (Dense, AdditiveAttention, ...) and the importer does not yet fold them back into attention: {pool: true}; fails on trees that contain it")
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None,
           max_examples=max(10, settings().max_examples // 3))  # builds twice per example
 @given(spec=trees.models())

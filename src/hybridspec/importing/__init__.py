@@ -16,10 +16,12 @@ def from_keras(model: Any, define: bool = True) -> ModelSpec:
     from ..graphs import check
     from .document import to_spec
     from .graph import read
+    from .patterns import fold_patterns
     from .repeats import define_repeats
     from .simplify import simplify
 
     graph = read(model)
+    fold_patterns(graph)
     simplify(graph)
     spec = to_spec(model.name, graph, [t._keras_history[0].name for t in model.inputs],
                    _output_names(model), [str(t.dtype) for t in model.inputs])

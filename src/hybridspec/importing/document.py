@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..specs import InputSpec, ModelSpec, Node, Output, SpecError
+from ..specs import Bidirectional, InputSpec, ModelSpec, Node, Output, SpecError
 from ..specs.model import DTYPES
-from .graph import Graph
+from .graph import Call, Graph
 from .simplify import Links
 
 
@@ -41,6 +41,13 @@ def to_spec(name: str, graph: Graph, input_names: Sequence[str], output_names: S
     if not graph.calls:
         raise SpecError("", "the model has no layers between its inputs and outputs")
     return Writer(graph, dict(zip(graph.inputs, inputs, strict=True)), taken).spec(model, inputs, output_names)
+
+
+def _values(call: Call) -> int:
+    """How many of a state-returning call's outputs are values (a bidirectional layer without
+    a merge yields two), the rest being its states."""
+    block = call.parts[-1]
+    return 2 if isinstance(block, Bidirectional) and block.merge_mode == "none" else 1
 
 
 def _input(name: str, shape: tuple[int | None, ...], dtype: str) -> InputSpec:
@@ -95,8 +102,8 @@ class Writer:
         return refs[0] if len(refs) == 1 else tuple(refs)
 
     def refs(self, tensors: list[int]) -> list[str]:
-        """Node references for tensors: ``name`` for a call's outputs (its first one where it
-        returns states), ``name.states`` for its states."""
+        """Node references for tensors: ``name`` for all of a call's outputs (but its states),
+        ``name.states`` for all its states, ``name.N`` / ``name.states.N`` for one of them."""
         out, i = [], 0
         while i < len(tensors):
             t = tensors[i]
@@ -106,10 +113,12 @@ class Writer:
                 continue
             c = self.links.producer[t]
             name = self.names[id(c)]
-            wanted = c.outs[:1] if c.return_state and t == c.outs[0] else c.outs[1:] if c.return_state else c.outs
-            if tensors[i:i + len(wanted)] != wanted:
-                raise SpecError(f"nodes.{name}", f"{len(wanted)} outputs of this layer are read separately; "
-                                "a document reads all of a node's outputs (or all its states) together")
-            out.append(f"{name}.states" if c.return_state and t != c.outs[0] else name)
-            i += len(wanted)
+            n = _values(c) if c.return_state else len(c.outs)
+            group, stem = (c.outs[:n], name) if t in c.outs[:n] else (c.outs[n:], f"{name}.states")
+            if tensors[i:i + len(group)] == group:
+                out.append(stem)
+                i += len(group)
+            else:
+                out.append(f"{stem}.{group.index(t)}")
+                i += 1
         return out

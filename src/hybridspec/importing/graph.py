@@ -154,9 +154,11 @@ def _weights(layer: Any) -> Any:
 
 def model_block(model: Any, where: str) -> Block | None:
     """A nested model as one block (a chain, branches...), or None where it is a graph."""
+    from .patterns import fold_patterns
     from .simplify import simplify
 
     graph = read(model, where)
+    fold_patterns(graph)
     simplify(graph)
     if len(graph.inputs) != 1 or len(graph.outputs) != 1 or len(graph.calls) != 1:
         return None

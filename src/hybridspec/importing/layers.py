@@ -19,8 +19,6 @@ import attrs
 
 from ..blocks import IMPLS
 from ..specs import (
-    GRU,
-    LSTM,
     Activation,
     Attention,
     BatchNorm,
@@ -32,7 +30,6 @@ from ..specs import (
     Merge,
     Pool,
     Regularizer,
-    SimpleRNN,
     SpecError,
 )
 from ..specs.rules import INITIALIZERS
@@ -94,15 +91,12 @@ def kind_of(keras_class: str) -> type[Block] | None:
 
 def to_block(ctx: Layer) -> Block:
     """The block for one layer call, or a SpecError naming the layer and its class."""
-    if ctx.config.get("trainable") is False:
-        raise ctx.fail("frozen layers (trainable false) have no block field")
     hook = IMPORTERS.get(ctx.cls)
-    if hook is not None:
-        return hook(ctx)
     cls = kind_of(ctx.cls)
-    if cls is None:
+    if hook is None and cls is None:
         raise ctx.fail(f"no block kind builds {ctx.cls}")
-    return make(ctx, cls)
+    block = hook(ctx) if hook is not None else make(ctx, cls)  # type: ignore[arg-type]
+    return attrs.evolve(block, trainable=False) if ctx.config.get("trainable") is False else block
 
 
 def make(ctx: Layer, cls: type[Block], skip: tuple[str, ...] = (), **fixed: Any) -> Block:
@@ -322,9 +316,11 @@ def _parametric_activation(ctx: Layer) -> Block:
     return make(ctx, Activation, name=name)
 
 
-@importer("LSTM", "GRU", "SimpleRNN")
+@importer("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 def _recurrent(ctx: Layer) -> Block:
-    cls = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}[ctx.cls]
+    """A recurrent layer; whether it returns its states is its node's business."""
+    cls = kind_of(ctx.cls)
+    assert cls is not None
     return make(ctx, cls, skip=("return_state",))
 
 
@@ -337,8 +333,6 @@ def _bidirectional(ctx: Layer) -> Block:
     mirror = {k: v for k, v in backward.get_config().items() if k not in ("name", "go_backwards")}
     if mirror != {k: v for k, v in forward.get_config().items() if k not in ("name", "go_backwards")}:
         raise ctx.fail("its backward layer is not a mirror of the forward one")
-    if ctx.layer.return_state:
-        raise ctx.fail("a bidirectional layer cannot return its states here")
     mode = ctx.config["merge_mode"]
     return Bidirectional(layer=inner, merge_mode="none" if mode is None else mode)  # type: ignore[arg-type]
 

@@ -259,8 +259,17 @@ def unstructure_fields(obj: Any) -> dict[str, Any]:
         default = default_of(a)
         if a.default is not attrs.NOTHING and value == default and type(value) is type(default):
             continue
-        out[doc_name(a)] = unstructure_body(value) if concrete(a) else _plain(value)
+        out[doc_name(a)] = _concrete_body(value) if concrete(a) else _plain(value)
     return out
+
+
+def _concrete_body(spec: Any) -> Any:
+    """The body of a block in a field of its own kind (``merge: concat``); as a mapping where
+    its short form would be a parameter (``merge: {mode: $how}``), as ``merge: $how`` binds the
+    whole block."""
+    if isinstance(spec, Block) and spec.SHORT and isinstance(getattr(spec, spec.SHORT), Unbound):
+        return unstructure_fields(spec)
+    return unstructure_body(spec)
 
 
 def concrete(a: attrs.Attribute) -> bool:

@@ -26,7 +26,9 @@ repeat's ``for``). A literal string starting with ``$`` is written ``$$...``.
 
 from __future__ import annotations
 
+import functools
 import re
+import typing
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ClassVar
@@ -259,6 +261,8 @@ def _bind_fields(spec: Any, path: str, lookup: Lookup, scope: frozenset[str], in
         where = base if isinstance(spec, Chain) and in_block else field_path(spec, base, a)
         inner = scope | local(a.name) if callable(local) else scope
         new = _bind(old, where, lookup, inner, in_block=not _concrete_field(type(spec), a.name))
+        if isinstance(old, Unbound) and not isinstance(new, Unbound):
+            new = _structured(type(spec), a, new)
         if new is not old:
             changes[a.alias or a.name] = new
     if not changes:
@@ -268,6 +272,24 @@ def _bind_fields(spec: Any, path: str, lookup: Lookup, scope: frozenset[str], in
         return type(spec)(**{**kwargs, **changes})
     except SpecError as err:
         raise _short_path(spec, base, err).within(base) from None
+
+
+def _structured(cls: type, a: attrs.Attribute, value: Any) -> Any:
+    """A bound value written as document data (``'concat'``, ``{l2: 0.01}``) as the object its
+    field holds (a Merge, a Regularizer); anything else unchanged, for the rule to judge."""
+    from .convert import converter
+
+    if not isinstance(value, str | dict | list) or a.metadata["rule"].problem(value) is None:
+        return value
+    try:
+        return converter.structure(value, _hints(cls)[a.name])
+    except Exception:  # noqa: BLE001 (the field's rule then names what is wrong)
+        return value
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _short_path(spec: Any, base: str, err: SpecError) -> SpecError:
