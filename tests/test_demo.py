@@ -88,7 +88,7 @@ def test_train_graph_model_with_logits_and_two_losses(tmp_path):
     result = train(spec, str(path), tmp_path / "run", verbose=0, log=lambda _: None)
     assert {"label_accuracy", "size_mae", "size_rmse", "loss"} <= set(result["metrics"])
     assert not (tmp_path / "run" / "backup").exists()  # removed after a finished run
-    assert (tmp_path / "run" / "two_heads.keras").exists()
+    assert hs.spec_of(tmp_path / "run" / "two_heads.keras") == spec  # the document rides along
 
 
 def test_mixed_precision_policy_is_restored(tmp_path):
@@ -99,6 +99,7 @@ def test_mixed_precision_policy_is_restored(tmp_path):
                     "train: {mixed_precision: mixed_bfloat16, epochs: 1, seed: 0}\n")
     result = train(spec, "digits", tmp_path, verbose=0, log=lambda _: None)
     assert result["model"].dtype_policy.name == "mixed_bfloat16"
+    assert [layer.dtype_policy.name for layer in result["model"].layers[1:]] == ["mixed_bfloat16", "float32"]
     assert keras.mixed_precision.global_policy().name == "float32"
 
 

@@ -18,8 +18,9 @@ from typing import Any
 
 from ..graphs import check
 from ..graphs.build import build
+from ..graphs.provenance import save
 from ..specs import ModelSpec, TrainSpec, dumps
-from ..specs.documents import replacing, write_atomic
+from ..specs.documents import write_atomic
 from ..specs.train import OptimizerSpec
 from . import ctc
 from .adapt import adapt_normalization
@@ -121,12 +122,6 @@ def callbacks(train: TrainSpec, out_dir: Path | None) -> list[Any]:
     return found
 
 
-def save_model(model: Any, path: Path) -> None:
-    """``model.save`` to a temporary ``.keras`` file beside ``path``, then rename it into place."""
-    with replacing(path, ".keras") as tmp:
-        model.save(tmp)
-
-
 def plot_history(history: dict[str, list[float]], path: Path, title: str) -> None:
     """One panel per quantity (loss, each metric), training and validation curves."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -200,7 +195,7 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
     paths = {"model": out / f"{spec.name}.keras", "spec": out / f"{spec.name}.yaml",
              "history": out / "history.csv", "curve": out / "learning_curve.png"}
     ctc.make_savable(model, plans)
-    save_model(model, paths["model"])
+    save(model, paths["model"])  # with its document inside, atomically
     write_atomic(paths["spec"], dumps(spec))
     history = read_history(paths["history"])  # every epoch, also those before a resume
     plot_history(history, paths["curve"], f"{spec.name} on {dataset.name}")
