@@ -26,8 +26,8 @@ def test_rank_error_names_path_kind_shape_and_origin():
 
 def test_merge_error_lists_every_branch():
     spec = model("{parallel: {branches: [{dense: 8}, {dense: 4}], merge: add}}")
-    with pytest.raises(hs.SpecError, match=r"^body.parallel.merge \(merge\): add needs inputs of one shape; "
-                       r"got \(None, 8\) from body.parallel.branches\[0\], \(None, 4\) from body.parallel.branches\[1\]"):
+    with pytest.raises(hs.SpecError, match=r"^body.parallel.merge \(merge\): add needs inputs of one shape, or shapes "
+                       r"that broadcast \(sizes equal or 1, aligned from the last axis\); got \(None, 8\) from body.parallel.branches\[0\], \(None, 4\) from body.parallel.branches\[1\]"):
         hs.check(spec)
 
 

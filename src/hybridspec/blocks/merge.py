@@ -24,12 +24,36 @@ def _merge_shape(spec: Merge, ins: list[Sig], at: At) -> Sig:
         return same(ins[0], _dot_shape(spec, ins, at), masked=False)
     if spec.mode == "concat":
         return same(ins[0], _concat_shape(spec, ins, at), masked=masked)
-    if len({s.shape[1:] for s in ins}) > 1:
+    shape: tuple[int | None, ...] | None = ins[0].shape[1:]
+    for s in ins[1:]:
+        shape = _broadcast(shape, s.shape[1:])
+    if shape is None:
         hint = ("; a residual whose body changes the shape needs a shortcut that projects the "
                 "input to it (shortcut: {dense: N} or {conv: {filters: N, kernel_size: 1}})"
                 if at.path.endswith("residual.add") else "")
-        raise at.fail(f"{spec.mode} needs inputs of one shape; got {_listing(ins)}{hint}")
-    return same(ins[0], masked=masked)
+        raise at.fail(f"{spec.mode} needs inputs of one shape, or shapes that broadcast (sizes equal "
+                      f"or 1, aligned from the last axis); got {_listing(ins)}{hint}")
+    features = sorted({s.shape[-1] or 0 for s in ins if s.rank > 1})  # 0: unknown
+    if len(features) > 1 and 0 not in features and not spec.broadcast:
+        raise at.fail(f"{spec.mode} would broadcast the features axis ({' vs '.join(map(str, features))}), "
+                      f"which is nearly always a wiring mistake; got {_listing(ins)}. Set broadcast: true "
+                      "if it is meant (a per-position gate of size 1 over all features)")
+    return same(ins[0], (ins[0].shape[0], *shape), masked=masked)
+
+
+def _broadcast(a: tuple[int | None, ...] | None, b: tuple[int | None, ...]) -> tuple[int | None, ...] | None:
+    """Keras's element-wise merge shape (per sample): aligned from the last axis, a size of 1
+    stretches to the other, an unknown size makes the result unknown; None if they clash."""
+    if a is None:
+        return None
+    if len(a) < len(b):
+        a, b = b, a
+    out = list(a[:len(a) - len(b)])
+    for i, j in zip(a[len(a) - len(b):], b, strict=True):
+        if i is not None and j is not None and 1 not in (i, j) and i != j:
+            return None
+        out.append(None if i is None or j is None else j if i == 1 else i)
+    return tuple(out)
 
 
 def _concat_shape(spec: Merge, ins: list[Sig], at: At) -> tuple[int | None, ...]:

@@ -298,16 +298,21 @@ MERGE_MODES = ("concat", "add", "subtract", "multiply", "average", "maximum", "m
 @block("merge", short="mode", positional=("mode",))
 @attrs.frozen(kw_only=True)
 class Merge(Block):
-    """Merges several inputs: concat along an axis, elementwise ops, or a dot product."""
+    """Merges several inputs: concat along an axis, element-wise ops (sizes of 1 broadcast as in
+    Keras, aligned from the last axis; the features axis only with ``broadcast``), or a dot product."""
 
     mode: str = field(OneOf(*MERGE_MODES), "concat", "how inputs are combined")
     axis: int = field(Int(), -1, "concat: axis to join along")
     axes: int | tuple[int, ...] = field(Either(Int(), TupleOf(Int(), 2, 2)), -1,
                                         "dot: axis of each input to contract")
     normalize: bool = field(Bool(), False, "dot: L2-normalize first (cosine similarity)")
+    broadcast: bool = field(Bool(), False, "element-wise: let a features (last) axis of size 1 "
+                            "broadcast too, as Keras does")
 
     def __attrs_post_init__(self) -> None:
         if self.mode != "concat" and self.axis != -1:
             fail("axis", f"only concat takes an axis, mode is '{self.mode}'")
+        if self.mode in ("concat", "dot") and self.broadcast:
+            fail("broadcast", f"only element-wise modes broadcast, mode is '{self.mode}'")
         if self.mode != "dot" and (self.axes != -1 or self.normalize):
             fail("axes" if self.axes != -1 else "normalize", f"only dot takes this, mode is '{self.mode}'")
