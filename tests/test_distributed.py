@@ -90,6 +90,7 @@ def test_two_workers_end_with_identical_weights(tmp_path):
     for code, log in _run_workers(tmp_path, 2):
         assert code == 0, log
         assert "training on 2 replicas (MultiWorkerMirroredStrategy), 16 examples per replica" in log
+        assert "41/41" in log  # 1294 training examples, global batches of 32, 16 from each worker
     chief = keras.saving.load_model(tmp_path / "out" / "dist_hybrid.keras")
     other = keras.saving.load_model(tmp_path / "out" / "worker-1" / "dist_hybrid.keras")
     for a, b in zip(chief.get_weights(), other.get_weights(), strict=True):
