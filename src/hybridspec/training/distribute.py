@@ -2,7 +2,8 @@
 
 ``mirrored`` copies the model onto every local GPU (or onto N logical CPU devices, for trying
 it without GPUs) and all-reduces gradients; ``multi-worker`` does the same across hosts, each
-worker told the cluster by its TF_CONFIG. The batch size of the train section is the global
+worker told the cluster by its TF_CONFIG (with ``reduce`` mended so that Keras's own ``fit``
+runs under it; see ``_multi_worker``). The batch size of the train section is the global
 batch: each replica takes batch_size / replicas examples per step.
 """
 
@@ -33,8 +34,29 @@ def strategy_of(name: str, cpu_devices: int | None = None) -> Any:
         if "TF_CONFIG" not in os.environ:
             raise SpecError("strategy", "multi-worker needs TF_CONFIG describing the cluster and this "
                             "worker's task (see docs/distributed.md)")
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _multi_worker(tf)()
     raise SpecError("strategy", f"must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def _multi_worker(tf: Any) -> Any:
+    """tf.distribute.MultiWorkerMirroredStrategy with a ``reduce`` that takes what Keras 3's
+    ``fit`` gives it across hosts (keras-team/keras#20585): the whole first batch, an ``(x, y)``
+    nest, to build the model from, and scalar losses and metrics with ``axis=0`` after every
+    step. Each value of a nest is reduced on its own (as MirroredStrategy does) and a scalar
+    over the replicas only (``axis=None``); anything else goes to the stock ``reduce``."""
+
+    class MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+        def reduce(self, reduce_op: Any, value: Any, axis: Any) -> Any:
+            stock = super().reduce
+
+            def one(v: Any) -> Any:
+                first = self.experimental_local_results(v)[0]
+                scalar = tf.TensorShape(getattr(first, "shape", None)).rank == 0
+                return stock(reduce_op, v, None if scalar else axis)
+
+            return tf.nest.map_structure(one, value)
+
+    return MultiWorkerMirroredStrategy
 
 
 def check_batch(batch_size: int, strategy: Any) -> None:

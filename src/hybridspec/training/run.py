@@ -157,7 +157,8 @@ def train(spec: ModelSpec, data: Dataset | str, out_dir: str | os.PathLike[str],
     fitted model and the paths written. Everything is written under ``out_dir`` (a worker of
     a multi-worker cluster other than the chief writes into ``out_dir/worker-N``); files the
     document names are read from ``folder``. With a tf.distribute ``strategy``, the model is
-    built and compiled in its scope and the batch size is the global batch."""
+    built and compiled in its scope and the batch size is the global batch (across hosts, use
+    the strategy ``distribute.strategy_of("multi-worker")`` makes)."""
     settings = spec.train or TrainSpec()
     plans = plan(spec, check(spec, folder))
     dataset = data if isinstance(data, Dataset) else load_data(data, seed=settings.seed or 0)
