@@ -298,7 +298,7 @@ def _merge(ctx: Layer) -> Block:
     """A merge; an element-wise one over different feature sizes broadcasts them (a gate of size 1)."""
     features = {shape[-1] for shape in ctx.shapes if len(shape) > 1}
     broadcast = MERGES[ctx.cls] not in ("concat", "dot") and len(features) > 1 and None not in features
-    merge = make(ctx, Merge, mode=MERGES[ctx.cls])
+    merge: Any = make(ctx, Merge, mode=MERGES[ctx.cls])
     return attrs.evolve(merge, broadcast=True) if broadcast else merge
 
 
