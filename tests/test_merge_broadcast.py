@@ -1,4 +1,4 @@
-"""Element-wise merges broadcast as Keras's do: squeeze-and-excitation, per-channel gates."""
+"""Element-wise merges broadcast as Keras's do (squeeze-and-excitation gates); dropout noise shapes."""
 
 from __future__ import annotations
 
@@ -64,3 +64,11 @@ def test_the_features_axis_broadcasts_only_when_asked():
     assert hs.check(_pair((5, 1), (5, 64), hs.Merge(mode="multiply", broadcast=True))).outputs["y"] == (None, 5, 64)
     with pytest.raises(hs.SpecError, match="only element-wise modes broadcast"):
         hs.Merge(mode="concat", broadcast=True)
+
+
+def test_dropout_noise_shape_is_checked_against_the_input():
+    body = "[{dropout: {rate: 0.2, noise_shape: %s}}, flatten, {dense: 2}]"
+    spec = hs.loads("name: m\ninputs: {x: {shape: [4, 4, 3]}}\nbody: " + body % "[null, 1, 1, 1]")
+    agree(spec, say=lambda _: None)
+    with pytest.raises(hs.SpecError, match=r"^body\[0\] \(dropout\): noise_shape \[null, 2, 1\] does not fit"):
+        hs.check(hs.loads("name: m\ninputs: {x: {shape: [4, 4, 3]}}\nbody: " + body % "[null, 2, 1]"))

@@ -48,13 +48,24 @@ def _passthrough(spec: Any, ins: list[Sig], at: At) -> Sig:
     return at.one(ins)
 
 
+def _dropout_shape(spec: Dropout, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    noise = spec.noise_shape
+    if noise is not None and (len(noise) != x.rank or any(
+            n not in (None, 1) and d is not None and n != d for n, d in zip(noise, x.shape, strict=True))):
+        written = ", ".join("null" if n is None else str(n) for n in noise)
+        raise at.fail(f"noise_shape [{written}] does not fit the input: it needs one entry per axis, the "
+                      "batch axis first, each null, 1 or the input's size", x)
+    return x
+
+
 def _dropout_build(spec: Dropout, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
-    return keras.layers.Dropout(spec.rate, seed=spec.seed, name=name)
+    return keras.layers.Dropout(spec.rate, noise_shape=spec.noise_shape, seed=spec.seed, name=name)
 
 
-implements(Dropout, shape=_passthrough, build=_dropout_build, keras=("Dropout",))
+implements(Dropout, shape=_dropout_shape, build=_dropout_build, keras=("Dropout",))
 
 
 def _spatial_dropout_shape(spec: SpatialDropout, ins: list[Sig], at: At) -> Sig:

@@ -44,6 +44,10 @@ class Dropout(Block):
     """Randomly zeroes inputs during training."""
 
     rate: float = field(RATE, doc="fraction of inputs dropped")
+    noise_shape: tuple[int | None, ...] | None = field(
+        Maybe(TupleOf(Maybe(POSITIVE), 1)), None, "shape of the drop mask with the batch axis, as in "
+        "Keras: 1 shares a draw along an axis, null takes the input's size ([null, 1, 1, 1]: drop "
+        "whole examples)")
     seed: int | None = field(Maybe(NON_NEGATIVE), None, "random seed")
 
 

@@ -53,7 +53,8 @@ def vector_block(draw: Any, x: Sig) -> s.Block:
         return s.Dense(units=draw(SMALL), activation=draw(st.sampled_from([None, "relu", "tanh"])),
                        use_bias=draw(st.booleans()), **draw(WEIGHT_OPTIONS))
     if kind == "dropout":
-        return s.Dropout(rate=draw(st.sampled_from([0.0, 0.25])))
+        return s.Dropout(rate=draw(st.sampled_from([0.0, 0.25])),
+                         noise_shape=draw(st.sampled_from([None, (None, 1), (None, f)])))
     if kind == "activation":
         return draw(st.sampled_from([s.Activation(name="relu", max_value=6.0), s.Activation(name="gelu"),
                                      s.Activation(name="leaky_relu", negative_slope=0.2),
