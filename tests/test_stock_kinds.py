@@ -7,6 +7,7 @@ import pytest
 
 import hybridspec as hs
 from hybridspec.blocks import IMPLS
+from hybridspec.specs.rules import ACTIVATIONS
 
 NEW = [hs.Rescaling, hs.Resizing, hs.CenterCrop, hs.Normalization, hs.RandomFlip, hs.RandomRotation,
        hs.RandomZoom, hs.RandomTranslation, hs.RandomContrast, hs.RandomBrightness, hs.RandomCrop,
@@ -98,3 +99,15 @@ def test_keras_layers_built():
     assert names[1:3] == ["RandomCrop", "CenterCrop"]  # centre crop at inference (keras#21868)
     assert "Minimum" in names
     assert built(keras.ops.ones((2, 8, 8, 3)), training=False).shape == (2, 2)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_name_is_a_shape_keeping_keras_activation(name):
+    import keras
+
+    from test_properties_checker import agree
+
+    assert keras.activations.get(name) is not None
+    spec = hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(5, 4))},
+                        body=hs.Chain(blocks=(hs.Dense(units=3, activation=name), hs.Activation(name=name))))
+    agree(spec, say=lambda _: None)

@@ -359,9 +359,11 @@ RATE = Float(minimum=0.0, below=1.0)
 SIZES = Either(POSITIVE, TupleOf(POSITIVE, 1, 3))
 SIZES.describe = "a positive integer or a list of 1 to 3 positive integers"
 RANK = Maybe(OneOf(1, 2, 3))
-ACTIVATIONS = (
+ACTIVATIONS = (  # keras.activations that keep the shape and need no argument (not glu, threshold)
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
     "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign", "exponential",
+    "celu", "hard_silu", "hard_swish", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink",
+    "log_sigmoid", "log_softmax", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
 )
 ACTIVATION = Maybe(OneOf(*ACTIVATIONS))
 INITIALIZERS = (
