@@ -14,6 +14,7 @@ import attrs
 
 from ..specs import Block, Chain, SpecError, TimeDistributed
 from .layers import Layer, importer, to_block, unsupported
+from .ops import Op, op_block
 
 Shape = tuple[int | None, ...]
 NUMBERS = itertools.count()
@@ -128,9 +129,10 @@ def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
             known.update({id(t): n for t, n in zip(node.output_tensors, outs, strict=True)})
             return
         call = Call(_weights(op), (block,), ins, [], op.name)
-    elif not isinstance(op, keras.layers.Layer):
-        raise unsupported(here, type(op).__name__, "it is a Keras operation, not a layer; "
-                          "use the matching keras.layers layer")
+    elif not isinstance(op, keras.layers.Layer):  # x + y, ops.mean(x, axis=1), ...
+        read = Op(op, here, list(node.arguments.args), lambda a: isinstance(a, keras.KerasTensor),
+                  [graph.shapes[n] for n in ins], tuple(node.output_tensors[0].shape))
+        call = Call(id(op), (op_block(read),), ins, [], op.name)
     else:
         ctx = Layer(op, here, [graph.shapes[n] for n in ins], ins, kwargs)
         call = Call(_weights(op), (to_block(ctx),), ctx.inputs, [], op.name,

@@ -1,0 +1,123 @@
+"""Keras operations in a functional graph (``x + y``, ``x * 0.5``, ``ops.mean(x, axis=1)``,
+``ops.reshape``...) read as the blocks that compute the same: merges, rescaling, pooling,
+reshape, permute, activations. No Keras here: operations are told apart by class name and
+read through their attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..specs import Activation, Block, GlobalPool, Merge, Permute, Reshape, SpecError
+from ..specs.preprocessing import Rescaling
+from .layers import unsupported
+
+Shape = tuple[int | None, ...]
+MERGES = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Maximum": "maximum",
+          "Minimum": "minimum"}
+ACTIVATIONS = {"Relu": "relu", "Relu6": "relu6", "Sigmoid": "sigmoid", "Tanh": "tanh", "Silu": "silu",
+               "Softplus": "softplus", "Softsign": "softsign", "Selu": "selu", "HardSigmoid": "hard_sigmoid",
+               "HardSilu": "hard_silu", "LogSigmoid": "log_sigmoid", "Exp": "exponential"}
+
+
+class Op:
+    """One operation call: its class name, attributes, arguments (tensors as their numbers in
+    ``ins`` order) and the shapes of the tensors it reads and yields."""
+
+    def __init__(self, op: Any, where: str, args: list[Any], is_tensor: Callable[[Any], bool],
+                 shapes: list[Shape], out: Shape) -> None:
+        self.cls, self.op, self.where = type(op).__name__, op, where
+        self.args = [None if is_tensor(a) else a for a in args]  # None: a tensor
+        self.shapes, self.out = shapes, out
+
+    def fail(self, message: str) -> SpecError:
+        return unsupported(self.where, self.cls, f"{message} (a Keras operation; use the matching "
+                           "keras.layers layer)")
+
+
+def op_block(op: Op) -> Block:
+    """The block that computes what ``op`` does, or a SpecError saying why there is none."""
+    if op.cls in MERGES or op.cls in ("Divide", "TrueDivide"):
+        return _arithmetic(op)
+    if op.cls in ACTIVATIONS:
+        return Activation(name=ACTIVATIONS[op.cls])
+    handler = HANDLERS.get(op.cls)
+    if handler is None:
+        raise op.fail("no block computes it")
+    return handler(op)
+
+
+def _arithmetic(op: Op) -> Block:
+    """Two tensors: a merge (broadcasting as Keras does). A tensor and a number: rescaling."""
+    constants = [a for a in op.args if a is not None]
+    if not constants:
+        if len(op.shapes) != 2 or op.cls not in MERGES:
+            raise op.fail("only a merge of two tensors or a tensor and a number is read")
+        features = {s[-1] for s in op.shapes if len(s) > 1}
+        return Merge(mode=MERGES[op.cls], broadcast=len(features) > 1 and None not in features)
+    if len(op.args) != 2 or len(constants) != 1 or not isinstance(constants[0], int | float) \
+            or isinstance(constants[0], bool):
+        raise op.fail("only a tensor and one number are read")
+    c, tensor_first = float(constants[0]), op.args[0] is None
+    if op.cls == "Add":
+        return Rescaling(scale=1.0, offset=c)
+    if op.cls == "Subtract":
+        return Rescaling(scale=1.0, offset=-c) if tensor_first else Rescaling(scale=-1.0, offset=c)
+    if op.cls == "Multiply":
+        return Rescaling(scale=c)
+    if op.cls in ("Divide", "TrueDivide") and tensor_first and c != 0:
+        return Rescaling(scale=1.0 / c)
+    raise op.fail(f"{op.cls} of a number and a tensor has no block")
+
+
+def _pool(op: Op) -> Block:
+    """A mean or max over every axis between batch and features: global pooling."""
+    rank = len(op.shapes[0])
+    axis = getattr(op.op, "axis", None)
+    axes = sorted(a % rank for a in ([axis] if isinstance(axis, int) else axis or []))
+    if rank < 3 or axes != list(range(1, rank - 1)):
+        raise op.fail(f"{op.cls.lower()} over axes {axes} is not a pooling over the steps or positions")
+    return GlobalPool(mode="avg" if op.cls == "Mean" else "max", keepdims=bool(getattr(op.op, "keepdims", False)))
+
+
+def _reshape(op: Op) -> Block:
+    """A reshape, expand_dims or squeeze: a reshape to the output's per-sample shape."""
+    target = tuple(-1 if d is None else d for d in op.out[1:])
+    if target.count(-1) > 1 or not target:
+        raise op.fail(f"the result's shape {op.out} has more than one unknown size")
+    return Reshape(target_shape=target)
+
+
+def _transpose(op: Op) -> Block:
+    axes = tuple(getattr(op.op, "axes", None) or ())
+    if not axes or axes[0] != 0:
+        raise op.fail("only a transpose that keeps the batch axis first is read")
+    return Permute(dims=axes[1:])
+
+
+def _concatenate(op: Op) -> Block:
+    return Merge(mode="concat", axis=int(getattr(op.op, "axis", -1)))
+
+
+def _softmax(op: Op) -> Block:
+    axis = getattr(op.op, "axis", -1)
+    return Activation(name="softmax", axis=None if axis == -1 else int(axis))
+
+
+def _leaky_relu(op: Op) -> Block:
+    return Activation(name="leaky_relu", negative_slope=float(getattr(op.op, "negative_slope", 0.2)))
+
+
+def _gelu(op: Op) -> Block:
+    if getattr(op.op, "approximate", True):
+        raise op.fail("the tanh approximation of gelu (ops.gelu's default) has no block; "
+                      "use approximate=False or layers.Activation('gelu')")
+    return Activation(name="gelu")
+
+
+HANDLERS: dict[str, Callable[[Op], Block]] = {
+    "Mean": _pool, "Max": _pool, "Reshape": _reshape, "ExpandDims": _reshape, "Squeeze": _reshape,
+    "Transpose": _transpose, "Concatenate": _concatenate, "Softmax": _softmax, "LeakyRelu": _leaky_relu,
+    "Gelu": _gelu,
+}
