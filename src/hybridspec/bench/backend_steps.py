@@ -119,6 +119,7 @@ def matmul_gflops(backend: str, size: int, device: str, repeats: int = 8) -> dic
 
     rng = np.random.default_rng(1)
     a_np, b_np = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
+    fn: Any
     if backend == "jax":
         import jax
         import jax.numpy as jnp
@@ -192,7 +193,10 @@ def run_worker(suite: Suite, configs: list[Config], backend: str, path: str | Pa
     if keras.backend.backend() != backend:
         raise RuntimeError(f"Keras runs on {keras.backend.backend()}, not {backend}")
     doc: dict[str, Any] = {"backend": backend, "version": version(PACKAGES[backend]), "keras": keras.__version__,
-                           "device": device, "machine": machine, "peer": peer, "results": []}
+                           "device": device, "machine": machine, "peer": peer,
+                           "omp_wait_policy": torch_peer.wait_policy(), "results": []}
+    if backend == "torch" or peer:
+        doc["torch_threads"] = torch_peer.threads()
     say(backend, f"matmul peak ({suite.matmul_size}², float32)")
     doc["matmul"] = matmul_gflops(backend, suite.matmul_size, device)
     peak = doc["matmul"]["gflops_best"]

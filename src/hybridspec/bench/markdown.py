@@ -351,8 +351,8 @@ def backends_path_table(doc: dict[str, Any]) -> str:
                 counts.setdefault(label, []).append(family(r["config"]) + f" {r['config']['mode']}")
         for label, where in counts.items():
             kinds = sorted(set(where))
-            rows.append([b, label, str(len(where)), "; ".join(kinds)])
-    return table(["backend", "Keras path that ran", "configs", "families (mode)"], rows, right_from=2)
+            rows.append([b, label, "; ".join(kinds), str(len(where))])
+    return table(["backend", "Keras path that ran", "families (mode)", "configs"], rows, right_from=3)
 
 
 def backends_machine_line(doc: dict[str, Any]) -> str:
