@@ -55,6 +55,9 @@ def fake_launcher(medians: dict[str, float], calls: list[tuple[str, list[str], d
                 cands["torch"] = timed(0.5 * (i + 1))
             results.append({"name": config.name, "config": config.fields(), "rounds": 3, "candidates": cands})
         results[-1] = {"name": results[-1]["name"], "config": results[-1]["config"], "error": "ValueError: no"}
+        if "torch" in results[1]["candidates"]:  # PyTorch refused one configuration
+            del results[1]["candidates"]["torch"]
+            results[1]["peer_error"] = "RuntimeError: no primitive"
         machine = {"cpu": "Fake CPU", "cores": 2, "device": "cpu", "versions": {"keras": "3.x"}}
         return {"backend": backend, "version": "1.0", "machine": machine, "matmul": {"gflops_best": 100.0},
                 "results": results}
@@ -62,33 +65,35 @@ def fake_launcher(medians: dict[str, float], calls: list[tuple[str, list[str], d
 
 
 def test_merge_and_ratios_from_fake_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compare, "installed", lambda name: name != "torch")  # torch "missing"
+    monkeypatch.setattr(compare, "installed", lambda name: name != "jax")  # jax "missing"
     suite = load_suite("smoke")
     calls: list[Any] = []
     doc = compare.run(suite, "smoke", list(suite.configs), ["tensorflow", "jax", "torch"], tmp_path, [],
-                      repeats=3, device="cpu", launcher=fake_launcher({"tensorflow": 2.0, "jax": 1.0}, calls))
-    assert [c[0] for c in calls] == ["tensorflow", "jax"]  # torch skipped, not launched
-    assert "torch" in doc["skipped_backends"] and "not installed" in doc["skipped_backends"]["torch"]
+                      repeats=3, device="cpu", launcher=fake_launcher({"tensorflow": 2.0, "torch": 1.0}, calls))
+    assert [c[0] for c in calls] == ["tensorflow", "torch"]  # jax skipped, not launched
+    assert "jax" in doc["skipped_backends"] and "not installed" in doc["skipped_backends"]["jax"]
     backend, argv, env = calls[1]
-    assert env["KERAS_BACKEND"] == "jax" and argv[argv.index("--backend") + 1] == "jax"
+    assert env["KERAS_BACKEND"] == "torch" and argv[argv.index("--backend") + 1] == "torch"
     assert "--worker" in argv and argv[argv.index("--repeats") + 1] == "3"
-    assert "--no-peer" in argv and "--no-peer" not in calls[0][1]  # torch.nn: once, in the first worker
-    assert doc["base"] == "tensorflow" and doc["peer_backend"] == "tensorflow"
+    assert "--no-peer" in calls[0][1] and "--no-peer" not in argv  # torch.nn: once, in the torch worker
+    assert doc["base"] == "tensorflow" and doc["peer_backend"] == "torch"
     first = doc["results"][0]
     assert first["backends"]["tensorflow"]["time"]["median_s"] == 2.0
-    assert first["ratios"]["jax/tensorflow"]["median"] == pytest.approx(2.0)  # jax twice the throughput
+    assert first["ratios"]["torch/tensorflow"]["median"] == pytest.approx(2.0)  # twice the throughput
     assert first["ratios"]["torch.nn/tensorflow"]["median"] == pytest.approx(4.0)
-    assert first["ratios"]["jax/tensorflow"]["p25"] == pytest.approx(2.0 * 0.95 / 1.1)
-    assert "torch/tensorflow" not in first["ratios"]
-    assert set(first["backends"]) == {"tensorflow", "jax"} and doc["backends"] == ["tensorflow", "jax"]
-    assert first["native"]["measured_in"] == "tensorflow"
+    assert first["ratios"]["torch/tensorflow"]["p25"] == pytest.approx(2.0 * 0.95 / 1.1)
+    assert "jax/tensorflow" not in first["ratios"]
+    assert set(first["backends"]) == {"tensorflow", "torch"} and doc["backends"] == ["tensorflow", "torch"]
+    assert first["native"]["measured_in"] == "torch" and first["backends"]["torch"]["keras_path"] == ["lstm"]
+    second = doc["results"][1]
+    assert second["native"]["error"].startswith("RuntimeError") and set(second["ratios"]) == {"torch/tensorflow"}
     last = doc["results"][-1]
-    assert "error" in last["backends"]["jax"] and last["ratios"] == {}
+    assert "error" in last["backends"]["torch"] and last["ratios"] == {}
     saved = json.loads((tmp_path / "rnn-smoke-backends.json").read_text())
     assert saved["results"][1]["ratios"] == doc["results"][1]["ratios"]
     md = (tmp_path / "rnn-smoke-backends.md").read_text()
     assert "| lstm-h8-n4-t6-train | 2000 | 1000 | 500 | 2.00 | 4.00 |" in md
-    assert "jax/tensorflow throughput" in md and "skipped: torch" in md
+    assert "torch/tensorflow throughput" in md and "skipped: jax" in md
     assert (tmp_path / "rnn-smoke-backends.png").read_bytes().startswith(PNG)
 
 

@@ -161,8 +161,14 @@ def run_config(config: Config, suite: Suite, backend: str, repeats: int | None, 
     items = [Timed("keras", make_call(backend, build(model_spec(config)), x_np, config.training),
                    group=backend if backend == "torch" else "keras")]
     build_s = time.perf_counter() - t0
+    peer_error = None
     if peer:
-        items.append(Timed("torch", torch_peer.make_step(config, x_np, lengths, device), group="torch"))
+        try:  # PyTorch may refuse a configuration (oneDNN's bfloat16 LSTM needs AVX512): keep Keras's figures
+            step = torch_peer.make_step(config, x_np, lengths, device)
+            step()
+            items.append(Timed("torch", step, group="torch"))
+        except Exception as exc:  # noqa: BLE001
+            peer_error = f"{type(exc).__name__}: {exc}"
     with recording_paths() as ran:
         estimate = warm(items, suite.warmup)
     rounds = repeats or plan(estimate, suite.repeats, suite.min_repeats, suite.budget_s)
@@ -171,8 +177,10 @@ def run_config(config: Config, suite: Suite, backend: str, repeats: int | None, 
     out: dict[str, Any] = {"name": config.name, "config": config.fields(), "rounds": rounds, "build_s": build_s,
                            "candidates": {i.key: candidate(i, config, flops, peak) for i in items}}
     out["candidates"]["keras"]["keras_path"] = sorted(ran)
-    if peer:
+    if len(items) == 2:
         out["peer_ratio"] = Ratio.of(items[0].times, items[1].times).to_dict()  # time keras / time torch.nn
+    if peer_error:
+        out["peer_error"] = peer_error
     keras.backend.clear_session()
     gc.collect()
     return out
@@ -205,7 +213,9 @@ def run_worker(suite: Suite, configs: list[Config], backend: str, path: str | Pa
             result = run_config(config, suite, backend, repeats, peer, device, peak)
             t = result["candidates"]["keras"]["time"]
             say(backend, f"{config.name}: {t['median_s'] * 1e3:.3g} ms median of {t['repeats']}"
-                + (f", torch.nn {result['candidates']['torch']['time']['median_s'] * 1e3:.3g} ms" if peer else ""))
+                + (f", torch.nn {result['candidates']['torch']['time']['median_s'] * 1e3:.3g} ms"
+                   if "torch" in result["candidates"] else "")
+                + (f"; torch.nn failed: {result['peer_error'][:120]}" if "peer_error" in result else ""))
         except Exception as exc:  # noqa: BLE001 (one failing configuration must not lose the rest)
             result = {"name": config.name, "config": config.fields(), "error": f"{type(exc).__name__}: {exc}"}
             say(backend, f"{config.name}: error {result['error'][:200]}")

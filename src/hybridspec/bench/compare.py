@@ -157,6 +157,8 @@ def merged(config: Config, workers: dict[str, dict[str, Any]], backends: list[st
             if b == peer_in and "torch" in found["candidates"]:
                 row["native"] = {**found["candidates"]["torch"], "measured_in": b,
                                  "interleaved_time_ratio": found.get("peer_ratio")}
+            elif b == peer_in and "peer_error" in found:
+                row["native"] = {"error": found["peer_error"], "measured_in": b}
     row["ratios"] = ratios(row, backends, base)
     return row
 
@@ -179,7 +181,7 @@ def ratios(row: dict[str, Any], backends: list[str], base: str | None) -> dict[s
         cand = row["backends"][b]
         if b != base and "error" not in cand:
             out[f"{b}/{base}"] = throughput_ratio(cand, ref)
-    if row["native"]:
+    if row["native"] and "error" not in row["native"]:
         out[f"{NATIVE}/{base}"] = throughput_ratio(row["native"], ref)
     return out
 
