@@ -120,7 +120,8 @@ def run(suite: Suite, suite_arg: str, configs: list[Config], backends: list[str]
             if "error" in workers[name]:
                 print(f"error: backend {name}: {workers[name]['error']}", file=sys.stderr, flush=True)
     doc = document(suite, configs, filters, runnable, workers, peer_in, skipped)
-    doc.update(started=time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)), wall_s=time.time() - started)
+    doc.update(started=time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)), wall_s=time.time() - started,
+               repeats=repeats)
     doc["machine"].update(load_average_at_start=load_start, load_average_at_end=load_average())
     if out_dir is not None:
         write_outputs(doc, Path(out_dir), plots)

@@ -339,20 +339,26 @@ PATH_LABELS = {"lstm": "backend.lstm", "gru": "backend.gru", "bidirectional_lstm
                "bidirectional_gru": "backend.bidirectional_gru"}
 
 
+def _path_label(cand: dict[str, Any]) -> str:
+    return " + ".join(PATH_LABELS[p] for p in cand.get("keras_path", [])) or "generic loop (backend.rnn)"
+
+
 def backends_path_table(doc: dict[str, Any]) -> str:
     """Which of Keras's backend RNN functions ran on each backend (else its generic loop)."""
     rows = []
     for b in doc["backends"]:
-        counts: dict[str, list[str]] = {}
+        paths: dict[str, dict[str, set[str]]] = {}
+        counts: dict[str, int] = {}
         for r in doc["results"]:
             cand = r["backends"].get(b, {})
             if "error" not in cand:
-                label = " + ".join(PATH_LABELS[p] for p in cand.get("keras_path", [])) or "generic loop (backend.rnn)"
-                counts.setdefault(label, []).append(family(r["config"]) + f" {r['config']['mode']}")
-        for label, where in counts.items():
-            kinds = sorted(set(where))
-            rows.append([b, label, "; ".join(kinds), str(len(where))])
-    return table(["backend", "Keras path that ran", "families (mode)", "configs"], rows, right_from=3)
+                label = _path_label(cand)
+                paths.setdefault(label, {}).setdefault(family(r["config"]), set()).add(r["config"]["mode"])
+                counts[label] = counts.get(label, 0) + 1
+        for label, where in paths.items():
+            kinds = "; ".join(f"{f} ({', '.join(sorted(modes))})" for f, modes in sorted(where.items()))
+            rows.append([b, label, kinds, str(counts[label])])
+    return table(["backend", "Keras path that ran", "families (modes)", "configs"], rows, right_from=3)
 
 
 def backends_machine_line(doc: dict[str, Any]) -> str:
@@ -366,6 +372,9 @@ def backends_machine_line(doc: dict[str, Any]) -> str:
              ", ".join(f"{b} {workers[b].get('version')}" for b in doc["backends"] if b in workers),
              f"Keras {m['versions'].get('keras')}", f"float32 {doc['suite']['matmul_size']}² matmul GFLOP/s "
              f"(best): {peaks}", "load average " + ", ".join(load) + " (1 min)"]
+    if "torch" in workers:
+        parts.append(f"PyTorch OpenMP wait policy {workers['torch'].get('omp_wait_policy', 'default')}, "
+                     f"{workers['torch'].get('torch_threads', '?')} threads")
     if doc["skipped_backends"]:
         parts.append("skipped: " + ", ".join(f"{b} ({w})" for b, w in doc["skipped_backends"].items()))
     return "; ".join(parts) + "."
@@ -374,10 +383,10 @@ def backends_machine_line(doc: dict[str, Any]) -> str:
 def backends_run_line(doc: dict[str, Any]) -> str:
     """The command, date, duration, machine and load of a ``--backend`` run."""
     cmd = f"hybridspec bench rnn --suite {doc['suite']['name']} --backend {','.join(doc['backends'])}"
-    cmd += "".join(f" --filter {f}" for f in doc["filters"])
+    cmd += "".join(f" --filter {f}" for f in doc["filters"]) + (f" --repeats {doc['repeats']}" if doc.get("repeats") else "")
     reps = {r["backends"][b]["rounds"] for r in doc["results"] for b in doc["backends"]
             if "rounds" in r["backends"].get(b, {})}
-    rounds = f"{min(reps)}–{max(reps)} rounds" if reps else "no rounds"
+    rounds = f"{'–'.join(str(n) for n in sorted({min(reps), max(reps)}))} rounds" if reps else "no rounds"
     peer = f"; {NATIVE_NAME} measured in the {doc['peer_backend']} worker" if doc["peer_backend"] else ""
     return (f"`{cmd}` on {doc.get('started', '?')}, {doc.get('wall_s', 0) / 60:.1f} min, {len(doc['results'])} "
             f"configurations, {rounds}{peer}. " + backends_machine_line(doc))
