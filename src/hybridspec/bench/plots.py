@@ -185,7 +185,7 @@ def backends_plot(doc: dict[str, Any], path: Path) -> Path | None:
     if any(r["native"] for r in rows):
         series.append(("torch.nn (PyTorch's layer)", [r["native"] or {"error": ""} for r in rows]))
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(8, 0.42 * len(rows) * len(series) / 2 + 2), 5.5))
+    fig, ax = plt.subplots(figsize=(max(8, 0.11 * len(rows) * len(series) + 2), 5.5))
     width = 0.8 / len(series)
     for i, (label, cands) in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(rows))]
