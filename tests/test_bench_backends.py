@@ -64,12 +64,16 @@ def fake_launcher(medians: dict[str, float], calls: list[tuple[str, list[str], d
     return launch
 
 
-def test_merge_and_ratios_from_fake_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_merge_and_ratios_from_fake_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(compare, "installed", lambda name: name != "jax")  # jax "missing"
     suite = load_suite("smoke")
     calls: list[Any] = []
     doc = compare.run(suite, "smoke", list(suite.configs), ["tensorflow", "jax", "torch"], tmp_path, [],
-                      repeats=3, device="cpu", launcher=fake_launcher({"tensorflow": 2.0, "torch": 1.0}, calls))
+                      repeats=3, device="cpu", quiet=True,
+                      launcher=fake_launcher({"tensorflow": 2.0, "torch": 1.0}, calls))
+    out, err = capsys.readouterr()
+    assert out == "" and "note: skipping backend jax: the jax package is not installed" in err
     assert [c[0] for c in calls] == ["tensorflow", "torch"]  # jax skipped, not launched
     assert "jax" in doc["skipped_backends"] and "not installed" in doc["skipped_backends"]["jax"]
     backend, argv, env = calls[1]

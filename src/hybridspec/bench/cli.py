@@ -162,7 +162,7 @@ def run_backends(args: argparse.Namespace, suite: Any, configs: list[Any]) -> in
         doc = run_worker(suite, configs, backends[0], args.worker, args.repeats, args.device, not args.no_peer)
         return 0 if doc["results"] else 1  # per-configuration errors are in the document
     doc = compare.run(suite, args.suite, configs, backends, args.out, args.filter, args.repeats, args.device,
-                      peer=not args.no_peer, plots=not args.no_plots)
+                      peer=not args.no_peer, plots=not args.no_plots, quiet=args.quiet)
     if not args.quiet:
         from .markdown import backends_summary_table
 

@@ -11,6 +11,7 @@ processes, so they cannot cancel drift the way the per-round ratios within one p
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import json
 import os
@@ -71,13 +72,14 @@ def worker_argv(suite_arg: str, filters: list[str], backend: str, path: Path, re
     return argv + ([] if peer else ["--no-peer"])
 
 
-def launch(backend: str, argv: list[str], env: dict[str, str], path: Path) -> dict[str, Any]:
-    """Run one worker, relaying its progress lines; its document, or one with an error."""
+def launch(backend: str, argv: list[str], env: dict[str, str], path: Path, echo: bool = True) -> dict[str, Any]:
+    """Run one worker, relaying its progress lines (``echo``); its document, or one with an error."""
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
         assert proc.stdout is not None
         for line in proc.stdout:
-            print(line.rstrip("\n"), flush=True)
+            if echo:
+                print(line.rstrip("\n"), flush=True)
         rc = proc.wait()
         err.seek(0)
         tail = err.read()[-2000:]
@@ -95,14 +97,16 @@ def peer_backend(backends: list[str], wanted: bool) -> str | None:
 
 def run(suite: Suite, suite_arg: str, configs: list[Config], backends: list[str], out_dir: str | Path | None,
         filters: list[str], repeats: int | None = None, device: str = "auto", peer: bool = True,
-        plots: bool = True, launcher: Launch = launch) -> dict[str, Any]:
+        plots: bool = True, quiet: bool = False, launcher: Launch | None = None) -> dict[str, Any]:
     """Run every listed (installed) backend's worker in turn and merge their documents."""
     started = time.time()
+    launcher = launcher or functools.partial(launch, echo=not quiet)
+    say = (lambda text: None) if quiet else (lambda text: print(text, flush=True))
     skipped = {b: f"the {PACKAGES[b]} package is not installed (pip install 'hybridspec[backends]')"
                for b in backends if not installed(b)}
     runnable = [b for b in backends if b not in skipped]
     for name, why in skipped.items():
-        print(f"note: skipping backend {name}: {why}", flush=True)
+        print(f"note: skipping backend {name}: {why}", file=sys.stderr, flush=True)
     peer_in = peer_backend(runnable, peer and suite.peer)
     load_start = load_average()
     workers: dict[str, dict[str, Any]] = {}
@@ -112,8 +116,8 @@ def run(suite: Suite, suite_arg: str, configs: list[Config], backends: list[str]
             argv = worker_argv(suite_arg, filters, name, path, repeats, device, name == peer_in)
             env = {**os.environ, "KERAS_BACKEND": name}
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            print(f"== backend {name} ({i}/{len(runnable)}), {len(configs)} configurations"
-                  + (f", with the {NATIVE} peer" if name == peer_in else "") + " ==", flush=True)
+            say(f"== backend {name} ({i}/{len(runnable)}), {len(configs)} configurations"
+                + (f", with the {NATIVE} peer" if name == peer_in else "") + " ==")
             t0 = time.time()
             workers[name] = launcher(name, argv, env, path)
             workers[name]["process_s"] = time.time() - t0
