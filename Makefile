@@ -36,8 +36,9 @@ test-thorough: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hybridspec demo --out demo-out
 
-bench: $(STAMP)
+bench: $(VENV)/.backends
 	$(BIN)/hybridspec bench rnn --suite cpu --out benchmarks/results
+	$(BIN)/hybridspec bench rnn --suite cpu --backend tensorflow,jax,torch --repeats 7 --out benchmarks/results
 	$(BIN)/hybridspec bench overhead --out benchmarks/results
 	$(BIN)/python -m benchmarks.update_results --results benchmarks/results --doc benchmarks/RESULTS.md
 

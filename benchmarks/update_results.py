@@ -3,8 +3,8 @@
     python -m benchmarks.update_results [--results benchmarks/results] [--doc benchmarks/RESULTS.md]
 
 Every ``<!-- bench:NAME -->`` ... ``<!-- /bench:NAME -->`` block of the document is replaced by
-the table NAME rendered from ``rnn-cpu.json`` and ``overhead.json``; the prose between blocks is
-left alone. The PNG plots are copied into ``benchmarks/figures/``.
+the table NAME rendered from ``rnn-cpu.json``, ``rnn-cpu-backends.json`` (``bench rnn --backend``)
+and ``overhead.json``; the prose between blocks is left alone. The PNG plots are copied into ``benchmarks/figures/``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ RNN_BLOCKS: dict[str, Render] = {
     "rnn-variants": md.rnn_variant_table,
     "rnn-anatomy": md.anatomy_tables,
 }
+BACKEND_BLOCKS: dict[str, Render] = {
+    "backends-run": lambda d: md.backends_run_line(d) + "\n",
+    "backends-summary": md.backends_summary_table,
+    "backends-paths": md.backends_path_table,
+    "backends-tables": md.backends_family_tables,
+}
 OVERHEAD_BLOCKS: dict[str, Render] = {
     "overhead-run": lambda d: _run_line(d, "hybridspec bench overhead") + "\n",
     "targets": md.targets_table,
@@ -55,7 +61,9 @@ def update(results: Path, doc_path: Path, figures: Path, suite: str = "cpu") -> 
     """Rewrite the blocks of ``doc_path``; return what was done, for the log."""
     text = doc_path.read_text(encoding="utf-8")
     done = []
-    for filename, blocks in ((f"rnn-{suite}.json", RNN_BLOCKS), ("overhead.json", OVERHEAD_BLOCKS)):
+    sources = ((f"rnn-{suite}.json", RNN_BLOCKS), (f"rnn-{suite}-backends.json", BACKEND_BLOCKS),
+               ("overhead.json", OVERHEAD_BLOCKS))
+    for filename, blocks in sources:
         path = results / filename
         if not path.exists():
             done.append(f"skipped {filename} (not found under {results})")

@@ -16,6 +16,8 @@ examples:
   hybridspec bench rnn --suite cpu --filter cell=gru --filter mode=inference --repeats 50
   hybridspec bench rnn --suite cpu --filter 'lstm-*-t100-*' --no-peer
   hybridspec bench rnn --suite my_suite.yaml                     # your own suite file
+  hybridspec bench rnn --suite cpu --backend tensorflow,jax,torch --out benchmarks/results
+  hybridspec bench rnn --suite smoke --backend all --repeats 3   # every installed Keras backend
 
 filters: FIELD=VALUE matches a configuration field (cell, mode, batch, steps, dtype, masked,
 bidirectional, ...); anything else is a glob (with * ? [) or a substring of the name. A
@@ -23,7 +25,12 @@ configuration runs when it matches every --filter.
 
 outputs under --out: rnn-SUITE.json (every figure and the machine), rnn-SUITE.md (tables),
 rnn-SUITE-*.png (throughput against sequence length and batch, cuDNN vs generic, variants,
-Keras vs PyTorch)."""
+Keras vs PyTorch).
+
+--backend LIST runs the configurations on each listed Keras backend, each in its own process
+(Keras picks its backend once per process), with PyTorch's own layer measured once; it writes
+rnn-SUITE-backends.json, .md (a table per family, throughput ratios between backends) and .png.
+Without it the suite runs in this process on the current backend (KERAS_BACKEND)."""
 
 OVERHEAD_EXAMPLES = """\
 examples:
@@ -61,6 +68,9 @@ def _rnn_parser(sub: Any) -> None:
     p.add_argument("--no-plots", action="store_true", help="write no PNG files")
     p.add_argument("--list", action="store_true", help="list the selected configurations and exit")
     p.add_argument("--quiet", action="store_true", help="no live table")
+    p.add_argument("--backend", metavar="LIST", help="compare Keras backends: comma-separated "
+                   "tensorflow, jax, torch, or all (the installed ones); one process each")
+    p.add_argument("--worker", metavar="JSON", help=argparse.SUPPRESS)  # one backend's process
     p.set_defaults(run=run_rnn)
 
 
@@ -114,6 +124,8 @@ def run_rnn(args: argparse.Namespace) -> int:
     if args.repeats is not None and args.repeats < 1:
         print("error: --repeats must be at least 1", file=sys.stderr)
         return 2
+    if args.backend is not None:
+        return run_backends(args, suite, configs)
     from .rnn import Options, run
 
     options = Options(device=args.device, repeats=args.repeats, peer=not args.no_peer,
@@ -128,6 +140,38 @@ def run_rnn(args: argparse.Namespace) -> int:
         print(f"wrote {', '.join(doc.get('files', []))}")
     if failed:
         print(f"error: {len(failed)} configuration(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_backends(args: argparse.Namespace, suite: Any, configs: list[Any]) -> int:
+    """``--backend LIST`` (the parent, which never imports Keras) or ``--worker`` (one backend)."""
+    from . import compare
+
+    try:
+        backends = compare.parse_backends(args.backend)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.worker:
+        from .backend_steps import run_worker
+
+        if len(backends) != 1:
+            print("error: --worker takes exactly one --backend", file=sys.stderr)
+            return 2
+        doc = run_worker(suite, configs, backends[0], args.worker, args.repeats, args.device, not args.no_peer)
+        return 0 if doc["results"] else 1  # per-configuration errors are in the document
+    doc = compare.run(suite, args.suite, configs, backends, args.out, args.filter, args.repeats, args.device,
+                      peer=not args.no_peer, plots=not args.no_plots, quiet=args.quiet)
+    if not args.quiet:
+        from .markdown import backends_summary_table
+
+        print(backends_summary_table(doc))
+    if args.out and not args.quiet:
+        print(f"wrote {', '.join(doc.get('files', []))}")
+    failed = [f"{r['name']} on {b}" for r in doc["results"] for b, c in r["backends"].items() if "error" in c]
+    if not doc["base"] or failed:
+        print(f"error: {len(failed)} measurement(s) failed: {', '.join(failed[:10])}", file=sys.stderr)
         return 1
     return 0
 

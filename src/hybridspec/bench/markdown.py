@@ -260,3 +260,143 @@ def targets_table(doc: dict[str, Any]) -> str:
                      ", ".join(f"{t['name']} {ratio(t['ratio'])}" for t in doc["train"]),
                      "yes" if all(t["ratio"]["within_noise"] for t in doc["train"]) else "no"])
     return table(["target", "measured (median ratio [IQR])", "met"], rows, right_from=3)
+
+
+# --- bench rnn --backend ---------------------------------------------------------------------
+
+NATIVE_NAME = "torch.nn"  # PyTorch's own layers (compare.NATIVE)
+
+
+def family(config: dict[str, Any]) -> str:
+    """A configuration's family: its cell with Bidirectional, masking and a mixed policy."""
+    parts = [{"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}[config["cell"]]]
+    if config["bidirectional"]:
+        parts.append("Bidirectional")
+    if config["masked"]:
+        parts.append("masked")
+    if config["dtype"] != "float32":
+        parts.append(config["dtype"])
+    return ", ".join(parts)
+
+
+def families(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in doc["results"]:
+        out.setdefault(family(r["config"]), []).append(r)
+    return out
+
+
+def ratio_keys(doc: dict[str, Any]) -> list[str]:
+    keys: list[str] = []
+    for r in doc["results"]:
+        keys += [k for k in r["ratios"] if k not in keys]
+    return keys
+
+
+def _cell_ms(cand: dict[str, Any] | None) -> str:
+    if cand is None:
+        return ""
+    return "error" if "error" in cand else ms(cand["time"]["median_s"])
+
+
+def backends_family_tables(doc: dict[str, Any]) -> str:
+    """A table per family: median ms on each backend and PyTorch's layer, throughput ratios."""
+    keys = ratio_keys(doc)
+    native = any(r["native"] for r in doc["results"])
+    header = (["configuration"] + [f"{b} ms" for b in doc["backends"]] + (["torch.nn ms"] if native else [])
+              + [f"{k} (×)" for k in keys])
+    out = []
+    for name, rows in families(doc).items():
+        body = [[r["name"]] + [_cell_ms(r["backends"].get(b)) for b in doc["backends"]]
+                + ([_cell_ms(r["native"])] if native else [])
+                + [f"{r['ratios'][k]['median']:.2f}" if k in r["ratios"] else "" for k in keys] for r in rows]
+        out.append(f"**{name}**\n\n" + table(header, body))
+    return "\n".join(out) if out else "(no configuration ran)\n"
+
+
+def geomean(values: list[float]) -> float:
+    import math
+
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def backends_summary_table(doc: dict[str, Any]) -> str:
+    """Per family, the geometric mean (and range) of each throughput ratio."""
+    keys = ratio_keys(doc)
+    rows = []
+    for name, members in families(doc).items():
+        cells = []
+        for k in keys:
+            vals = [r["ratios"][k]["median"] for r in members if k in r["ratios"]]
+            cells.append(f"{geomean(vals):.2f} ({min(vals):.2f}–{max(vals):.2f})" if vals else "")
+        rows.append([name, str(len(members)), *cells])
+    if not rows or not keys:
+        return "(fewer than two backends produced figures)\n"
+    return table(["family", "configs", *[f"{k} throughput" for k in keys]], rows)
+
+
+PATH_LABELS = {"lstm": "backend.lstm", "gru": "backend.gru", "bidirectional_lstm": "backend.bidirectional_lstm",
+               "bidirectional_gru": "backend.bidirectional_gru"}
+
+
+def _path_label(cand: dict[str, Any]) -> str:
+    return " + ".join(PATH_LABELS[p] for p in cand.get("keras_path", [])) or "generic loop (backend.rnn)"
+
+
+def backends_path_table(doc: dict[str, Any]) -> str:
+    """Which of Keras's backend RNN functions ran on each backend (else its generic loop)."""
+    rows = []
+    for b in doc["backends"]:
+        paths: dict[str, dict[str, set[str]]] = {}
+        counts: dict[str, int] = {}
+        for r in doc["results"]:
+            cand = r["backends"].get(b, {})
+            if "error" not in cand:
+                label = _path_label(cand)
+                paths.setdefault(label, {}).setdefault(family(r["config"]), set()).add(r["config"]["mode"])
+                counts[label] = counts.get(label, 0) + 1
+        for label, where in paths.items():
+            kinds = "; ".join(f"{f} ({', '.join(sorted(modes))})" for f, modes in sorted(where.items()))
+            rows.append([b, label, kinds, str(counts[label])])
+    return table(["backend", "Keras path that ran", "families (modes)", "configs"], rows, right_from=3)
+
+
+def backends_machine_line(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    if not m:
+        return "(no backend produced figures)"
+    workers = doc["workers"]
+    peaks = ", ".join(f"{b} {w['matmul']['gflops_best']:.0f}" for b, w in workers.items() if "matmul" in w)
+    load = [f"{k.split('_')[-1]} {m[k][0]:.1f}" for k in ("load_average_at_start", "load_average_at_end") if m.get(k)]
+    parts = [f"CPU {m['cpu']} ({m['cores']} cores)", f"device {m['device']}",
+             ", ".join(f"{b} {workers[b].get('version')}" for b in doc["backends"] if b in workers),
+             f"Keras {m['versions'].get('keras')}", f"float32 {doc['suite']['matmul_size']}² matmul GFLOP/s "
+             f"(best): {peaks}", "load average " + ", ".join(load) + " (1 min)"]
+    if "torch" in workers:
+        parts.append(f"PyTorch OpenMP wait policy {workers['torch'].get('omp_wait_policy', 'default')}, "
+                     f"{workers['torch'].get('torch_threads', '?')} threads")
+    if doc["skipped_backends"]:
+        parts.append("skipped: " + ", ".join(f"{b} ({w})" for b, w in doc["skipped_backends"].items()))
+    return "; ".join(parts) + "."
+
+
+def backends_run_line(doc: dict[str, Any]) -> str:
+    """The command, date, duration, machine and load of a ``--backend`` run."""
+    cmd = f"hybridspec bench rnn --suite {doc['suite']['name']} --backend {','.join(doc['backends'])}"
+    cmd += "".join(f" --filter {f}" for f in doc["filters"]) + (f" --repeats {doc['repeats']}" if doc.get("repeats") else "")
+    reps = {r["backends"][b]["rounds"] for r in doc["results"] for b in doc["backends"]
+            if "rounds" in r["backends"].get(b, {})}
+    rounds = f"{'–'.join(str(n) for n in sorted({min(reps), max(reps)}))} rounds" if reps else "no rounds"
+    peer = f"; {NATIVE_NAME} measured in the {doc['peer_backend']} worker" if doc["peer_backend"] else ""
+    return (f"`{cmd}` on {doc.get('started', '?')}, {doc.get('wall_s', 0) / 60:.1f} min, {len(doc['results'])} "
+            f"configurations, {rounds}{peer}. " + backends_machine_line(doc))
+
+
+
+def backends_markdown(doc: dict[str, Any]) -> str:
+    return "\n".join([f"# bench rnn --suite {doc['suite']['name']} --backend {','.join(doc['backends'])}\n",
+                      backends_run_line(doc) + "\n",
+                      "Throughput ratios a/b are b's median time over a's (above 1: a is faster).\n",
+                      "## Summary (geometric mean and range over each family)\n", backends_summary_table(doc),
+                      "\n## Keras code path per backend\n", backends_path_table(doc),
+                      "\n## Median ms per configuration\n", backends_family_tables(doc)])

@@ -174,3 +174,28 @@ def scaling_plot(doc: dict[str, Any], out: Path, name: str = "overhead-check-sca
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     return _save(plt, fig, out / name)
+
+
+def backends_plot(doc: dict[str, Any], path: Path) -> Path | None:
+    """Sequences per second of every configuration, one bar per Keras backend and PyTorch's layer."""
+    rows = [r for r in doc["results"] if any("error" not in c for c in r["backends"].values())]
+    if not rows:
+        return None
+    series = [(b, [r["backends"][b] for r in rows]) for b in doc["backends"]]
+    if any(r["native"] for r in rows):
+        series.append(("torch.nn (PyTorch's layer)", [r["native"] or {"error": ""} for r in rows]))
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(8, 0.11 * len(rows) * len(series) + 2), 5.5))
+    width = 0.8 / len(series)
+    for i, (label, cands) in enumerate(series):
+        xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(rows))]
+        ys = [c["seq_per_s"] if "error" not in c else 0.0 for c in cands]
+        ax.bar(xs, ys, width, color=f"C{i}", label=label)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(rows)), [r["name"] for r in rows], rotation=70, ha="right", fontsize=7)
+    ax.set_ylabel("sequences per second (log)")
+    ax.set_title(f"Keras backends: throughput per configuration ({doc['machine'].get('device', '?')}, "
+                 f"suite {doc['suite']['name']})", fontsize=10)
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(plt, fig, path)
