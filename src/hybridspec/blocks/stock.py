@@ -34,10 +34,18 @@ def _group_channels(spec: GroupNorm, x: Sig, at: At) -> int:
     (axis,) = kept_axes(spec.axis, x, at)
     (channels,) = known_sizes((axis,), x, at, "channels")
     if spec.groups != -1 and channels % spec.groups:
-        divisors = ", ".join(str(g) for g in range(1, channels + 1) if channels % g == 0)
         raise at.fail(f"needs channels divisible by groups: {channels} channels on axis {spec.axis} "
-                      f"do not split into {spec.groups} groups (divisors: {divisors})", x)
+                      f"do not split into {spec.groups} groups (divisors: {_divisors(channels)})", x)
     return channels
+
+
+def _divisors(n: int, most: int = 12) -> str:
+    """The divisors of ``n`` (found up to its square root, so a huge ``n`` is quick), the
+    smallest and largest ``most`` of them."""
+    small = [g for g in range(1, min(math.isqrt(n), 10**6) + 1) if n % g == 0]
+    found = sorted({*small, *(n // g for g in small)})
+    return ", ".join(map(str, found)) if len(found) <= most else \
+        ", ".join(map(str, found[:most // 2])) + ", ..., " + ", ".join(map(str, found[-(most // 2):]))
 
 
 def _group_norm_shape(spec: GroupNorm, ins: list[Sig], at: At) -> Sig:
