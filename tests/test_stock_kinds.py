@@ -117,5 +117,5 @@ def test_group_norm_on_a_huge_channel_count_names_a_few_divisors():
     """Found up to the square root: an untrusted document cannot make the message slow."""
     spec = hs.ModelSpec(name="m", inputs={"x": hs.InputSpec(shape=(2, 2 * 3 * 5 * 7 * 11 * 13 * 17 * 19 * 23))},
                         body=hs.GroupNorm(groups=4))
-    with pytest.raises(hs.SpecError, match=r"divisors: 1, 2, 3, 5, 6, 7, \.\.\., 111546435, 223092870\)"):
+    with pytest.raises(hs.SpecError, match=r"divisors: 1, 2, 3, 5, 6, 7, \.\.\., (\d+, ){4}111546435, 223092870\)"):
         hs.check(spec, max_params=None, max_bytes=None)
