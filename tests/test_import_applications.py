@@ -7,7 +7,6 @@ import pytest
 keras = pytest.importorskip("keras")
 from hybridspec.importing import applications  # noqa: E402
 
-
 CUSTOM = ("LayerScale", "CustomScaleLayer")  # keras.applications' own layers, not keras.layers
 
 

@@ -120,9 +120,10 @@ def test_register_block_from_python_with_fallback_macs():
     try:
         hs.register_block(Scale, kind="learned_scale", shape=lambda s, ins, at: at.one(ins),
                           params=lambda s, ins: (ins[0].shape[-1] or 0, 0),
-                          build=lambda s, name, ins, at: None)
+                          build=lambda s, name, ins, at: None, lint=lambda s: ("", ("a lint of the spec alone",)))
         report = hs.check(hs.loads("name: m\ninputs: {x: {shape: [5, 4]}}\nbody: [learned_scale]"))
         assert report["body[0]"].params == 4
+        assert report.warnings == ["body[0] (learned_scale): a lint of the spec alone"]
         assert report["body[0]"].macs == 4 * 5  # no rule: weights times output positions
     finally:
         plugins.unregister_block("learned_scale")

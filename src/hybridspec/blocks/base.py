@@ -108,8 +108,24 @@ IMPLS: dict[type[Block], Impl] = {}
 
 
 def implements(cls: type[Block], **kw: Any) -> None:
-    """Register the implementation of a spec class."""
+    """Register the implementation of a spec class. A ``lint`` written for the spec alone
+    (the form before lints were told the inputs and the backend) is still accepted."""
+    lint = kw.get("lint")
+    if lint is not None and _positional(lint) == 1:
+        kw["lint"] = lambda spec, ins, at: lint(spec)
     IMPLS[cls] = Impl(**kw)
+
+
+def _positional(fn: Callable[..., Any]) -> int:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 3
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 3
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 def same(sig: Sig, shape: Shape | None = None, **changes: Any) -> Sig:
