@@ -50,6 +50,14 @@ def test_a_time_distributed_output_layer_and_its_wrapper_are_float32() -> None:
     assert model.layers[-1].dtype_policy.name == "float32"
 
 
+def test_a_time_distributed_sub_model_ending_the_model_is_float32() -> None:
+    """Keras's TimeDistributed declares its output in its own dtype, so it is kept float32 too."""
+    spec = hs.loads("name: m\ninputs: {x: {shape: [5, 4]}}\n"
+                    "body: [{time_distributed: [{dense: 3}, {dropout: 0.1}]}]\n")
+    report, model = _compare(spec, "mixed_float16")
+    assert report["body"].dtype == "float32" and str(model.outputs[0].dtype) == "float32"
+
+
 def test_an_output_layer_with_its_own_dtype_keeps_it() -> None:
     spec = hs.loads("name: m\ninputs: {x: {shape: [6]}}\n"
                     "body: [{dense: 4}, {dense: {units: 2, dtype: mixed_float16}}]\n")

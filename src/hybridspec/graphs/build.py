@@ -114,8 +114,8 @@ class KerasInterpreter:
             direct = len(made) == 1 and made[0] in self.plain  # one layer on one tensor: wrap it, as by hand
             wrapped = self.layers[made[0]] if direct else keras.Model(step, y, name=self.unique(path + ".model"))
             self.layers[path] = keras.layers.TimeDistributed(wrapped, name=self.unique(path))
-            if direct and made[0] in self.kept32:
-                _keep_float32(self.layers[path])  # it runs its one layer in its own dtypes
+            if any(p in self.kept32 for p in made):  # it declares its output in its own dtype
+                _keep_float32(self.layers[path])
         return self.layers[path](x)
 
     def note(self, spec: Block, path: str, outs: list[Any]) -> None:

@@ -10,7 +10,6 @@ import attrs
 from ..backends import BACKENDS
 from ..backends import current as current_backend
 from ..blocks import IMPLS, At, Sig
-from ..blocks.base import call_one
 from ..blocks.costs import ITEMSIZE, macs_of, size, weight_bytes
 from ..blocks.precision import compute_of, is_mixed, output_dtype, policy_of, variable_of
 from ..specs import Block, InputSpec, ModelSpec, SpecError, TimeDistributed
@@ -33,8 +32,7 @@ class StaticInterpreter:
         self.float32 = float32  # leaves kept in float32 under a mixed policy: the outputs
         self.inner: dict[str, str] = {}  # a time_distributed path -> the leaf its output comes from
         self.made: list[str] = []  # leaves in the order their layers are made
-        self.plain: set[str] = set()  # leaves whose layer is called on one tensor (wrapped directly)
-        self.wrapped: dict[str, str | None] = {}  # a time_distributed -> the one layer it wraps
+        self.wrapper32: set[str] = set()  # time_distributed paths kept in float32: they wrap an output layer
         self.kept32: set[str] = set()  # output leaves without a dtype of their own: float32
         self.rows: dict[str, Row | None] = {}
         self.totals: list[list[int]] = []
@@ -104,8 +102,6 @@ class StaticInterpreter:
             return outs
         self.seen_inputs[path] = ins
         self.made.append(path)
-        if impl.call is call_one:
-            self.plain.add(path)
         self._name(spec, path)
         trainable, frozen = impl.params(spec, ins)
         macs = macs_of(spec, impl, trainable, ins, outs)
@@ -131,11 +127,10 @@ class StaticInterpreter:
         macs, held, before = self.macs, self.activations, len(self.made)
         y = inner(Sig((x.shape[0], *x.shape[2:]), x.dtype, False, x.source))
         self.inner[path] = y.source
-        if path not in self.wrapped:
-            made = self.made[before:]
-            self.wrapped[path] = made[0] if len(made) == 1 and made[0] in self.plain else None
-        if (one := self.wrapped[path]) is not None:  # Keras runs the one layer in the wrapper's dtypes
-            y = attrs.evolve(y, dtype=output_dtype(y.dtype, "float32" if one in self.kept32 else self.policy))
+        if any(p in self.kept32 for p in self.made[before:]):
+            self.wrapper32.add(path)
+        # Keras's TimeDistributed declares its output in its own compute dtype
+        y = attrs.evolve(y, dtype=output_dtype(y.dtype, "float32" if path in self.wrapper32 else self.policy))
         steps = (x.shape[1] or 1) - 1  # the inner walk counted one step
         self._applied(0, 0, steps * (self.macs - macs), 0, steps * (self.activations - held))
         return Sig((x.shape[0], x.shape[1], *y.shape[1:]), y.dtype, x.masked, path)
