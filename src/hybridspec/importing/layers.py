@@ -293,11 +293,16 @@ MERGES = {"Concatenate": "concat", "Add": "add", "Subtract": "subtract", "Multip
           "Average": "average", "Maximum": "maximum", "Minimum": "minimum", "Dot": "dot"}
 
 
+def broadcasts_features(shapes: list[tuple[int | None, ...]]) -> bool:
+    """Whether an element-wise merge of tensors of these shapes stretches a features axis of 1."""
+    features = {shape[-1] for shape in shapes if len(shape) > 1}
+    return len(features) > 1 and None not in features
+
+
 @importer(*MERGES)
 def _merge(ctx: Layer) -> Block:
     """A merge; an element-wise one over different feature sizes broadcasts them (a gate of size 1)."""
-    features = {shape[-1] for shape in ctx.shapes if len(shape) > 1}
-    broadcast = MERGES[ctx.cls] not in ("concat", "dot") and len(features) > 1 and None not in features
+    broadcast = MERGES[ctx.cls] not in ("concat", "dot") and broadcasts_features(ctx.shapes)
     merge: Any = make(ctx, Merge, mode=MERGES[ctx.cls])
     return attrs.evolve(merge, broadcast=True) if broadcast else merge
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..specs import Activation, Block, GlobalPool, Merge, Permute, Reshape, SpecError
 from ..specs.preprocessing import Rescaling
-from .layers import unsupported
+from .layers import broadcasts_features, unsupported
 
 Shape = tuple[int | None, ...]
 MERGES = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Maximum": "maximum",
@@ -54,8 +54,7 @@ def _arithmetic(op: Op) -> Block:
     if not constants:
         if len(op.shapes) != 2 or op.cls not in MERGES:
             raise op.fail("only a merge of two tensors or a tensor and a number is read")
-        features = {s[-1] for s in op.shapes if len(s) > 1}
-        return Merge(mode=MERGES[op.cls], broadcast=len(features) > 1 and None not in features)
+        return Merge(mode=MERGES[op.cls], broadcast=broadcasts_features(op.shapes))
     if len(op.args) != 2 or len(constants) != 1 or not isinstance(constants[0], int | float) \
             or isinstance(constants[0], bool):
         raise op.fail("only a tensor and one number are read")
