@@ -43,11 +43,16 @@ bench: $(VENV)/.backends
 	$(BIN)/python -m benchmarks.update_results --results benchmarks/results --doc benchmarks/RESULTS.md
 
 # The GPU path in one short run (about 8 minutes on one GPU): cuDNN vs generic kernels,
-# float32 and mixed_float16. On a machine without a GPU: make bench-gpu DEVICE=cpu SUITE=smoke
+# float32 and mixed_float16 on TensorFlow, then the inference configurations on every backend.
+# On a machine without a GPU: make bench-gpu DEVICE=cpu SUITE=smoke. The backends extra installs
+# jax's CPU build; for JAX on a GPU install jax[cuda12] (a worker that fails keeps the others).
 DEVICE ?= gpu
 SUITE ?= gpu
-bench-gpu: $(STAMP)
-	$(BIN)/hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --no-peer --out benchmarks/results-gpu
+BACKENDS ?= tensorflow,jax,torch
+GPU_OUT ?= benchmarks/results-gpu
+bench-gpu: $(VENV)/.backends
+	$(BIN)/hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --no-peer --out $(GPU_OUT)
+	$(BIN)/hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --backend $(BACKENDS) --filter mode=inference --repeats 5 --out $(GPU_OUT)
 
 docs: $(STAMP)
 	$(BIN)/python -m hybridspec.docgen docs/blocks.md

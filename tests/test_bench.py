@@ -335,3 +335,20 @@ def test_gpu_suite_covers_the_cudnn_path() -> None:
     assert any("recurrent_dropout" in c.variants for c in configs)
     makefile = (Path(__file__).parents[1] / "Makefile").read_text()
     assert "hybridspec bench rnn --suite $(SUITE) --device $(DEVICE) --no-peer" in makefile
+    assert "--device $(DEVICE) --backend $(BACKENDS) --filter mode=inference" in makefile
+    assert load_suite("gpu").select(["mode=inference"])
+
+
+@pytest.mark.slow
+def test_bench_gpu_target_runs_on_cpu(tmp_path: Path) -> None:
+    """``make bench-gpu`` unchanged but for the device and suite: both of its runs write their
+    figures (TensorFlow's variants, then every backend)."""
+    root = Path(__file__).parents[1]
+    subprocess.run(["make", "-s", "-C", str(root), "bench-gpu", "DEVICE=cpu", "SUITE=smoke",
+                    f"GPU_OUT={tmp_path}"], check=True, timeout=600)
+    variants = json.loads((tmp_path / "rnn-smoke.json").read_text())
+    assert variants["machine"]["device"] == "cpu" and len(variants["results"]) == 4
+    backends = json.loads((tmp_path / "rnn-smoke-backends.json").read_text())
+    inference = [c.name for c in load_suite("smoke").configs if c.mode == "inference"]
+    assert [r["name"] for r in backends["results"]] == inference
+    assert backends["backends"] == ["tensorflow", "jax", "torch"]
