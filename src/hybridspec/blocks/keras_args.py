@@ -20,7 +20,7 @@ def weight_args(spec: Block) -> dict[str, Any]:
             value = keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
         elif isinstance(value, MaxNorm):
             value = keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
-        out[name] = value
+        out[name] = initializer(value) if name.endswith("_initializer") else value
     if getattr(spec, "dtype", None):
         out["dtype"] = spec.dtype  # type: ignore[attr-defined]
     return out
@@ -42,10 +42,18 @@ def keras_object(value: Any) -> Any:
     return value
 
 
+def initializer(value: str | float) -> Any:
+    """An initializer name as it is; a number as Keras's Constant initializer of that value."""
+    import keras
+
+    return value if isinstance(value, str) else keras.initializers.Constant(float(value))
+
+
 def field_args(spec: Block, **renames: str) -> dict[str, Any]:
     """Every field that is not null, as a Keras argument (named ``renames[field]`` if given)."""
     import attrs
 
     common = getattr(spec, "COMMON", ())  # name and trainable: the interpreter applies them
     values = {a.name: getattr(spec, a.name) for a in attrs.fields(type(spec)) if a.name not in common}
-    return {renames.get(k, k): keras_object(v) for k, v in values.items() if v is not None}
+    return {renames.get(k, k): initializer(v) if k.endswith("_initializer") else keras_object(v)
+            for k, v in values.items() if v is not None}

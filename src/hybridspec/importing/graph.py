@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ..specs import Block, Chain, SpecError, TimeDistributed
+from .custom_layers import scaled_sum
 from .layers import Layer, importer, to_block, unsupported
 from .ops import Op, op_block
 
@@ -135,6 +136,10 @@ def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
         call = Call(id(op), (op_block(read),), ins, [], op.name)
     else:
         ctx = Layer(op, here, [graph.shapes[n] for n in ins], ins, kwargs)
+        parts = scaled_sum(ctx)
+        if parts is not None:
+            _calls_of_parts(graph, node, parts, known)
+            return
         call = Call(_weights(op), (to_block(ctx),), ctx.inputs, [], op.name,
                     [known[id(t)] for t in states], bool(getattr(op, "return_state", False)))
     for tensor in node.output_tensors:
@@ -142,6 +147,20 @@ def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
         graph.shapes[number] = tuple(tensor.shape)
         call.outs.append(number)
     graph.calls.append(call)
+
+
+def _calls_of_parts(graph: Graph, node: Any, parts: list[tuple[Block, list[int]]], known: dict[int, int]) -> None:
+    """One layer call imported as several blocks in turn (input -1: the previous part's output);
+    the last yields the layer's output, the others keep their first input's shape."""
+    op = node.operation
+    out = -1
+    for i, (block, reads) in enumerate(parts):
+        ins = [out if r == -1 else r for r in reads]
+        out = next(NUMBERS)
+        last = i == len(parts) - 1
+        graph.shapes[out] = tuple(node.output_tensors[0].shape) if last else graph.shapes[ins[0]]
+        graph.calls.append(Call((id(op), i), (block,), ins, [out], op.name if last else f"{op.name}_{i}"))
+    known[id(node.output_tensors[0])] = out
 
 
 def _weights(layer: Any) -> Any:

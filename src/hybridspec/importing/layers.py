@@ -211,10 +211,13 @@ def convert(ctx: Layer, key: str, value: Any, field: attrs.Attribute, default: A
     return value
 
 
-def _initializer(ctx: Layer, key: str, value: Any, default: Any) -> str | None:
+def _initializer(ctx: Layer, key: str, value: Any, default: Any) -> str | float | None:
     found = _serialized(key, value)
     if found == _serialized(key, default):
         return None
+    constant = found.get("config", {}).get("value") if found.get("class_name") == "Constant" else None
+    if isinstance(constant, int | float) and not isinstance(constant, bool):
+        return float(constant)
     for name, serial in _initializer_names():
         if serial == found:
             return name

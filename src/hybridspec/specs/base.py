@@ -109,8 +109,10 @@ class WeightOptions(Block):
     """Fields shared by layers with a kernel and a bias, where Keras has them."""
 
     use_bias: bool = field(Bool(), True, "add a bias vector")
-    kernel_initializer: str | None = field(INITIALIZER, None, "kernel initializer (Keras default if null)")
-    bias_initializer: str | None = field(INITIALIZER, None, "bias initializer (Keras default if null)")
+    kernel_initializer: str | float | None = field(
+        INITIALIZER, None, "kernel initializer: a name, or a number for that constant (Keras default if null)")
+    bias_initializer: str | float | None = field(
+        INITIALIZER, None, "bias initializer: a name, or a number for that constant (Keras default if null)")
     kernel_regularizer: Regularizer | None = field(REGULARIZER, None, "kernel penalty")
     bias_regularizer: Regularizer | None = field(REGULARIZER, None, "bias penalty")
     activity_regularizer: Regularizer | None = field(REGULARIZER, None, "output penalty")

@@ -371,6 +371,21 @@ INITIALIZERS = (
     "lecun_normal", "orthogonal", "zeros", "ones", "random_normal", "random_uniform",
     "truncated_normal", "identity",
 )
-INITIALIZER = Maybe(OneOf(*INITIALIZERS))
+
+
+class Initializer(Either):
+    """A Keras initializer name, or a number: Keras's Constant initializer of that value."""
+
+    def __init__(self) -> None:
+        names = OneOf(*INITIALIZERS)
+        names.describe += " or a number (a constant)"
+        super().__init__(names, Float())
+        self.describe = names.describe
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        return self.options[0].problem(value) if isinstance(value, str) else super().problem(value)
+
+
+INITIALIZER = Maybe(Initializer())
 DTYPE_POLICY = Maybe(OneOf("float32", "float16", "bfloat16", "float64", "mixed_float16",
                            "mixed_bfloat16"))

@@ -92,7 +92,8 @@ class PReLU(Block):
     """Leaky relu whose negative slope ``alpha`` is learned per input index; ``shared_axes``
     share one slope along those axes (``[1, 2]`` for one slope per channel of an image)."""
 
-    alpha_initializer: str | None = field(INITIALIZER, None, "alpha initializer (zeros if null)")
+    alpha_initializer: str | float | None = field(INITIALIZER, None,
+                                                  "alpha initializer: a name or a constant (zeros if null)")
     alpha_regularizer: Regularizer | None = field(REGULARIZER, None, "alpha penalty")
     alpha_constraint: MaxNorm | None = field(CONSTRAINT, None, "alpha constraint")
     shared_axes: tuple[int, ...] | None = field(Maybe(TupleOf(POSITIVE, 1)), None,

@@ -23,7 +23,8 @@ from ..plugins import STRATEGIES, discover
 
 SMALL = st.integers(1, 6)
 WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
-    "kernel_initializer": st.sampled_from(["he_normal", "orthogonal", "zeros"]),
+    "kernel_initializer": st.sampled_from(["he_normal", "orthogonal", "zeros", 0.05]),
+    "bias_initializer": st.sampled_from(["ones", -0.5]),
     "kernel_regularizer": st.builds(s.Regularizer, l2=st.just(1e-4)),
     "bias_regularizer": st.builds(s.Regularizer, l1=st.just(1e-3)),
     "kernel_constraint": st.builds(s.MaxNorm, max_norm=st.just(2.0)),
@@ -296,7 +297,7 @@ def stock_block(draw: Any, x: Sig) -> s.Block:
                            center=draw(st.booleans()), scale=draw(st.booleans()))
     if kind == "prelu":
         shared = draw(st.lists(st.integers(1, x.rank - 1), unique=True, max_size=x.rank - 1))
-        return s.PReLU(shared_axes=tuple(shared) or None, alpha_initializer=draw(st.sampled_from([None, "ones"])),
+        return s.PReLU(shared_axes=tuple(shared) or None, alpha_initializer=draw(st.sampled_from([None, "ones", 0.25])),
                        alpha_regularizer=draw(st.sampled_from([None, s.Regularizer(l2=1e-3)])))
     if kind == "normalization":
         stats = draw(st.sampled_from(["adapt", "scalar", "list"]))
