@@ -69,3 +69,55 @@ def test_a_gate_over_features_broadcasts_and_an_unknown_op_is_named():
     with pytest.raises(hs.SpecError, match=r"\(Cumsum\): cannot be imported: no block computes it \(a Keras "
                        r"operation; use the matching keras.layers layer\)"):
         from_keras(odd)
+
+
+@pytest.mark.parametrize("select", [
+    lambda h: h[:, 0, :],  # a class token
+    lambda h: h[:, -1],  # the last step
+    lambda h: h[:, 2:5],
+    lambda h: h[:, -3:, ...],
+    lambda h: h[:, 1:-1, :],
+])
+def test_selecting_steps_is_cropping(select):
+    x = keras.Input((6, 4))
+    h = L.LSTM(5, return_sequences=True)(x)
+    model = keras.Model(x, L.Dense(2)(select(h)))
+    spec = from_keras(model)
+    assert "cropping" in hs.dumps(spec)
+    _same_predictions(model, spec)
+
+
+def test_selecting_rows_and_columns_of_an_image():
+    x = keras.Input((6, 5, 3))
+    h = L.Conv2D(4, 1)(x)
+    model = keras.Model(x, L.Flatten()(h[:, 1:4, -1]))
+    _same_predictions(model, from_keras(model))
+
+
+@pytest.mark.parametrize(("select", "message"), [
+    (lambda h: h[..., :2], "selects on the features axis 2"),
+    (lambda h: h[:, ::2], "a range with step 2 on axis 1"),
+    (lambda h: h[:, 3:3], "selects nothing on axis 1"),
+])
+def test_selections_without_a_block_are_named(select, message):
+    x = keras.Input((6, 4))
+    with pytest.raises(hs.SpecError, match=r"\(GetItem\): cannot be imported: " + message):
+        from_keras(keras.Model(x, L.Dense(2)(select(x))))
+
+
+def test_an_axis_of_unknown_size_is_not_cropped():
+    x = keras.Input((None, 4))
+    with pytest.raises(hs.SpecError, match="selects on axis 1, whose size is not known"):
+        from_keras(keras.Model(x, L.Dense(2)(x[:, -1])))
+
+
+def test_scaled_dot_product_attention_written_with_matmul():
+    q, k = keras.Input((5, 8)), keras.Input((7, 8))
+    scores = ops.matmul(L.Dense(8)(q), ops.transpose(k, (0, 2, 1))) / 8 ** 0.5
+    model = keras.Model([q, k], ops.matmul(ops.softmax(scores, axis=-1), k))
+    spec = from_keras(model)
+    assert "dot" in hs.dumps(spec)
+    _same_predictions(model, spec)
+    x = keras.Input((2, 5, 8))
+    with pytest.raises(hs.SpecError, match="only a product of two rank-3"):
+        from_keras(keras.Model(x, ops.matmul(x, ops.transpose(x, (0, 1, 3, 2)))))

@@ -1,6 +1,6 @@
 """Keras operations in a functional graph (``x + y``, ``x * 0.5``, ``ops.mean(x, axis=1)``,
-``ops.reshape``...) read as the blocks that compute the same: merges, rescaling, pooling,
-reshape, permute, activations. No Keras here: operations are told apart by class name and
+``ops.reshape``, ``x[:, -1]``...) read as the blocks that compute the same: merges, rescaling,
+pooling, reshape, permute, activations, cropping. No Keras here: operations are told apart by class name and
 read through their attributes.
 """
 
@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..specs import Activation, Block, GlobalPool, Merge, Permute, Reshape, SpecError
+from ..specs import (
+    Activation,
+    Block,
+    Chain,
+    Cropping,
+    GlobalPool,
+    Identity,
+    Merge,
+    Permute,
+    Reshape,
+    SpecError,
+)
 from ..specs.preprocessing import Rescaling
 from .layers import broadcasts_features, unsupported
 
@@ -115,7 +126,58 @@ def _gelu(op: Op) -> Block:
     return Activation(name="gelu")
 
 
+def _get_item(op: Op) -> Block:
+    """``x[:, i]``, ``x[:, a:b]``, ``x[:, :, -1]``...: indices and unit-step ranges on the steps
+    or spatial axes (of known size) are a cropping, then a reshape where an index drops an axis."""
+    rank = len(op.shapes[0])
+    key = op.args[1] if len(op.args) > 1 else None
+    key = key if isinstance(key, tuple) else (key,)
+    if key.count(Ellipsis) > 1 or any(k is None for k in key):
+        raise op.fail("only indices and ranges (no new axes, tensors or more than one ...) are read")
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (rank - len(key) + 1) + key[at + 1:]
+    key = key + (slice(None),) * (rank - len(key))
+    if len(key) != rank or key[0] != slice(None):
+        raise op.fail(f"only a selection that keeps the batch axis whole is read, not {key}")
+    crops: list[tuple[int, int]] = []
+    for axis, (k, size) in enumerate(zip(key[1:], op.shapes[0][1:], strict=True), start=1):
+        if k == slice(None):
+            crops.append((0, 0))
+            continue
+        if axis == rank - 1 or rank > 5:
+            raise op.fail(f"selects on the features axis {axis}; only steps and spatial axes crop")
+        if size is None:
+            raise op.fail(f"selects on axis {axis}, whose size is not known")
+        if isinstance(k, slice) and k.step not in (None, 1):
+            raise op.fail(f"a range with step {k.step} on axis {axis} has no block")
+        if isinstance(k, int) and not isinstance(k, bool):
+            k = slice(k % size, k % size + 1) if -size <= k < size else k
+        if not isinstance(k, slice) or not all(isinstance(v, int | None) for v in (k.start, k.stop)):
+            raise op.fail(f"selects on axis {axis} with {k!r}")
+        start, stop = (max(0, min(size, v + size if v < 0 else v)) for v in (k.start or 0,
+                                                                             size if k.stop is None else k.stop))
+        if stop <= start:
+            raise op.fail(f"selects nothing on axis {axis} ({k!r} of {size})")
+        crops.append((start, size - stop))
+    if all(c == (0, 0) for c in crops[:-1]):
+        return Identity()
+    crop = Cropping(cropping=tuple(crops[:-1]))
+    if len(op.out) == rank:
+        return crop
+    return Chain(blocks=(crop, _reshape(op)))
+
+
+def _matmul(op: Op) -> Block:
+    """A batched matrix product of two (batch, rows, columns) tensors: a dot merge."""
+    if len(op.shapes) != 2 or [len(s) for s in op.shapes] != [3, 3]:
+        raise op.fail(f"only a product of two rank-3 (batch, rows, columns) tensors is read, not "
+                      f"{' and '.join(map(str, op.shapes))}")
+    return Merge(mode="dot", axes=(2, 1))
+
+
 HANDLERS: dict[str, Callable[[Op], Block]] = {
+    "GetItem": _get_item, "Matmul": _matmul,
     "Mean": _pool, "Max": _pool, "Reshape": _reshape, "ExpandDims": _reshape, "Squeeze": _reshape,
     "Transpose": _transpose, "Concatenate": _concatenate, "Softmax": _softmax, "LeakyRelu": _leaky_relu,
     "Gelu": _gelu,
