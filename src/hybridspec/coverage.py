@@ -52,8 +52,6 @@ UNSUPPORTED: dict[str, str] = {
     "ReversibleEmbedding": "not covered yet; use embedding",
     "SpectralNormalization": "a weight-normalizing wrapper; not covered yet",
     "MaxNumBoundingBoxes": "bounding-box preprocessing is not covered",
-    **{f"Adaptive{m}Pooling{r}D": "adaptive pooling is not covered yet; use pool or global_pool"
-       for m in ("Average", "Max") for r in (1, 2, 3)},
     **{name: _AUGMENT for name in (
         "AugMix", "AutoContrast", "CutMix", "MixUp", "RandAugment", "Equalization", "Solarization",
         "ContrastLimitedAdaptiveHistogramEqualization", "RandomColorDegeneration",

@@ -43,6 +43,7 @@ EXAMPLES: dict[str, Any] = {
     "zero_padding": hs.ZeroPadding(padding=(1, 2), rank=2),
     "upsampling": hs.UpSampling(size=(2, 2)),
     "pool": hs.Pool(mode="avg", size=3, strides=2),
+    "adaptive_pool": hs.AdaptivePool(output_size=(7, 7)),
     "global_pool": hs.GlobalPool(mode="max"),
     "batch_norm": hs.BatchNorm(momentum=0.9),
     "merge": hs.Merge(mode="concat", axis=1),

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..specs import Conv, GlobalPool, Pool, SeparableConv, UpSampling
+from ..specs import AdaptivePool, Conv, GlobalPool, Pool, SeparableConv, UpSampling
 from .base import At, Sig, implements, same
 from .keras_args import compute_dtype, weight_args
 
@@ -188,3 +188,28 @@ def _global_pool_build(spec: GlobalPool, name: str, ins: list[Sig], at: At) -> A
 
 implements(GlobalPool, shape=_global_pool_shape, build=_global_pool_build,
            keras=tuple(f"Global{m}Pooling{r}D" for m in ("Max", "Average") for r in (1, 2, 3)))
+
+
+def _adaptive_pool_shape(spec: AdaptivePool, ins: list[Sig], at: At) -> Sig:
+    x = at.one(ins)
+    rank = spatial_rank(spec, x, at)
+    size = per_axis(spec.output_size, rank)
+    if len(size) != rank:
+        raise at.fail(f"output_size has {len(size)} entries for {rank} spatial axes", x)
+    if at.backend == "tensorflow":  # its two pooled windows must fit in the axis
+        for axis, (n, out) in enumerate(zip(x.shape[1:-1], size, strict=True), start=1):
+            if n is not None and -(-n // out) + 1 > n:
+                raise at.fail(f"Keras on TensorFlow cannot pool axis {axis} of size {n} to {out}: it "
+                              f"pools windows of {-(-n // out)} and {-(-n // out) + 1} positions, more than "
+                              "the axis has" + (" (use global_pool with keepdims: true)" if out == 1 else ""), x)
+    return same(x, (x.shape[0], *size, x.shape[-1]), masked=False)
+
+
+def _adaptive_pool_build(spec: AdaptivePool, name: str, ins: list[Sig], at: At) -> Any:
+    rank = ins[0].rank - 2
+    prefix = "AdaptiveMaxPooling" if spec.mode == "max" else "AdaptiveAveragePooling"
+    return _by_rank(prefix, rank)(per_axis(spec.output_size, rank), name=name)
+
+
+implements(AdaptivePool, shape=_adaptive_pool_shape, build=_adaptive_pool_build,
+           keras=tuple(f"Adaptive{m}Pooling{r}D" for m in ("Max", "Average") for r in (1, 2, 3)))

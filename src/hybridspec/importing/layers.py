@@ -20,6 +20,7 @@ import attrs
 from ..blocks import IMPLS
 from ..specs import (
     Activation,
+    AdaptivePool,
     Attention,
     BatchNorm,
     Bidirectional,
@@ -270,6 +271,11 @@ def _pool(ctx: Layer) -> Block:
     mode = "max" if ctx.cls.startswith("Max") else "avg"
     same = plain(ctx.config.get("strides")) == plain(ctx.config.get("pool_size"))
     return make(ctx, Pool, skip=("strides",) if same else (), mode=mode)
+
+
+@importer(*(f"Adaptive{mode}Pooling{r}D" for mode in ("Max", "Average") for r in (1, 2, 3)))
+def _adaptive_pool(ctx: Layer) -> Block:
+    return make(ctx, AdaptivePool, mode="max" if "Max" in ctx.cls else "avg")
 
 
 @importer(*(f"Global{mode}Pooling{r}D" for mode in ("Max", "Average") for r in (1, 2, 3)))

@@ -23,6 +23,7 @@ from .documents import load as load
 from .documents import loads as loads
 from .errors import SpecError as SpecError
 from .layers import Activation as Activation
+from .layers import AdaptivePool as AdaptivePool
 from .layers import BatchNorm as BatchNorm
 from .layers import Conv as Conv
 from .layers import Dense as Dense
@@ -89,6 +90,7 @@ __all__ = [
     "Merge",
     "Permute",
     "Pool",
+    "AdaptivePool",
     "RepeatVector",
     "Reshape",
     "SeparableConv",

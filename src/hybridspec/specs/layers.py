@@ -275,6 +275,19 @@ class GlobalPool(Spatial):
     keepdims: bool = field(Bool(), False, "keep the pooled axes with size 1")
 
 
+@block("adaptive_pool", short="output_size", positional=("output_size", "mode"))
+@attrs.frozen(kw_only=True)
+class AdaptivePool(Spatial):
+    """Average or max pooling to a fixed size per spatial axis, whatever the input's size
+    (PyTorch's AdaptiveAvgPool2d): windows of two lengths tile each axis."""
+
+    output_size: int | tuple[int, ...] = field(SIZES, doc="output size per spatial axis")
+    mode: str = field(OneOf("max", "avg"), "avg", "max or avg")
+
+    def __attrs_post_init__(self) -> None:
+        check_sizes(self, "output_size")
+
+
 @block("batch_norm")
 @attrs.frozen(kw_only=True)
 class BatchNorm(Block):

@@ -156,8 +156,8 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
 def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
     """A block for (batch, height, width, channels) or, for rank 5, (batch, time, h, w, c)."""
     spatial = x.shape[1:-1]
-    options = ["conv", "separable", "pool", "global_pool", "flatten", "batch_norm", "zero_padding",
-               "upsampling", "spatial_dropout"]
+    options = ["conv", "separable", "pool", "adaptive_pool", "global_pool", "flatten", "batch_norm",
+               "zero_padding", "upsampling", "spatial_dropout"]
     if x.rank == 4:
         options += ["conv_stack", "reshape", "stock", "preprocessing"] + (["time_distributed"] if depth > 0 else [])
     if x.rank == 5 and depth > 0:
@@ -185,6 +185,12 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
                            dropout=draw(st.sampled_from([0.0, 0.1])), separable=draw(st.booleans()))
     if kind == "pool":
         return s.Pool(mode=draw(st.sampled_from(["max", "avg"])), size=2, padding="same")
+    if kind == "adaptive_pool":  # sizes TensorFlow's kernel pools: windows of ceil(n/out) + 1 fit
+        fits = [[o for o in range(1, n + 2) if -(-n // o) + 1 <= n] if n else [] for n in spatial]
+        if all(fits):
+            return s.AdaptivePool(output_size=tuple(draw(st.sampled_from(f)) for f in fits),
+                                  mode=draw(st.sampled_from(["max", "avg"])))
+        kind = "global_pool"
     if kind == "global_pool":
         return s.GlobalPool(mode=draw(st.sampled_from(["max", "avg"])))
     if kind == "flatten":
