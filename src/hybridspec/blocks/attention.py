@@ -30,7 +30,7 @@ def _attention_shape(spec: Attention, ins: list[Sig], at: At) -> Sig:
     if spec.pool:
         return same(query, (query.shape[0], query.shape[-1]), masked=False)
     if spec.kind == "multihead":
-        return same(query, dtype="float32")
+        return same(query, query.shape[:2] + (spec.output_dim or query.shape[-1],), dtype="float32")
     if query.shape[-1] != key.shape[-1]:
         raise at.fail(f"{spec.kind} attention needs query and key features equal", query, key)
     return same(query, query.shape[:2] + (value.shape[-1],), dtype="float32")
@@ -43,11 +43,11 @@ def _attention_params(spec: Attention, ins: list[Sig]) -> tuple[int, int]:
         units = spec.units or d_q
         return d_q * units + 2 * units, 0
     if spec.kind == "multihead":
-        hk = (spec.heads or 0) * (spec.key_dim or 0)
-        return d_q * hk + hk + d_k * hk + hk + d_v * hk + hk + hk * d_q + d_q, 0
-    if spec.use_scale:
-        return (1 if spec.kind == "dot" else d_k), 0
-    return 0, 0
+        heads, bias = spec.heads or 0, int(spec.use_bias)
+        hk, hv, out = heads * (spec.key_dim or 0), heads * (spec.value_dim or spec.key_dim or 0), spec.output_dim or d_q
+        return (d_q + bias) * hk + (d_k + bias) * hk + (d_v + bias) * hv + hv * out + bias * out, 0
+    scale = (1 if spec.kind == "dot" else d_k) if spec.use_scale else 0
+    return scale + int(spec.score_mode == "concat"), 0
 
 
 def _attention_build(spec: Attention, name: str, ins: list[Sig], at: At) -> Any:
@@ -56,9 +56,13 @@ def _attention_build(spec: Attention, name: str, ins: list[Sig], at: At) -> Any:
     if spec.pool:
         return _pooling_layers(spec.units or int(ins[0].shape[-1] or 0), name)
     if spec.kind == "multihead":
-        return keras.layers.MultiHeadAttention(spec.heads, spec.key_dim, dropout=spec.dropout, name=name)
-    cls = keras.layers.Attention if spec.kind == "dot" else keras.layers.AdditiveAttention
-    return cls(use_scale=spec.use_scale, dropout=spec.dropout, name=name)
+        return keras.layers.MultiHeadAttention(spec.heads, spec.key_dim, value_dim=spec.value_dim,
+                                               output_shape=spec.output_dim, use_bias=spec.use_bias,
+                                               dropout=spec.dropout, name=name)
+    if spec.kind == "dot":
+        return keras.layers.Attention(use_scale=spec.use_scale, score_mode=spec.score_mode, dropout=spec.dropout,
+                                      name=name)
+    return keras.layers.AdditiveAttention(use_scale=spec.use_scale, dropout=spec.dropout, name=name)
 
 
 def _pooling_layers(units: int, name: str) -> tuple[Any, ...]:
@@ -91,4 +95,4 @@ def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
 implements(Attention, shape=_attention_shape, params=_attention_params, build=_attention_build,
            call=_attention_call,
            keras=("Attention", "AdditiveAttention", "MultiHeadAttention"),
-           keras_args={"num_heads": "heads"})
+           keras_args={"num_heads": "heads", "output_shape": "output_dim"})

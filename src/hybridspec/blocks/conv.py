@@ -125,11 +125,16 @@ implements(SeparableConv, shape=_separable_shape, build=_separable_build, params
 
 
 def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[str, Any]:
-    """Shape rule and builder of a block that resizes each spatial axis by its own ``field`` value."""
+    """Shape rule and builder of a block that resizes each spatial axis by its own ``field`` value
+    (and, in 2D, interpolates as ``spec.interpolation`` says, where the spec has one)."""
 
     def shape(spec: Any, ins: list[Sig], at: At) -> Sig:
         x = at.one(ins)
-        values = per_axis(getattr(spec, field), spatial_rank(spec, x, at))
+        rank = spatial_rank(spec, x, at)
+        if getattr(spec, "interpolation", "nearest") != "nearest" and rank != 2:
+            raise at.fail(f"interpolation {spec.interpolation!r} needs a 2D input (batch, height, width, "
+                          f"channels); {prefix}{rank}D only repeats", x)
+        values = per_axis(getattr(spec, field), rank)
         spatial = tuple(None if n is None else grow(n, v) for n, v in zip(x.shape[1:-1], values, strict=True))
         return same(x, (x.shape[0], *spatial, x.shape[-1]), masked=False)
 
@@ -138,7 +143,8 @@ def _resizing(field: str, grow: Callable[[int, int], int], prefix: str) -> dict[
 
         rank = ins[0].rank - 2
         values = per_axis(getattr(spec, field), rank)
-        return getattr(keras.layers, f"{prefix}{rank}D")(values[0] if rank == 1 else values, name=name)
+        extra = {"interpolation": spec.interpolation} if rank == 2 and hasattr(spec, "interpolation") else {}
+        return getattr(keras.layers, f"{prefix}{rank}D")(values[0] if rank == 1 else values, name=name, **extra)
 
     return {"shape": shape, "build": build}
 

@@ -111,7 +111,23 @@ def _arguments(node: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
 
     kwargs = {k: v for k, v in node.arguments.kwargs.items() if k != "mask"}
     states = tensors(kwargs.pop("initial_state", None) or [])
-    return tensors(node.arguments.args), states, kwargs
+    args = list(node.arguments.args)
+    for name in _positional_names(node.operation)[len(args):]:  # query=q, value=v, key=k...
+        if name not in kwargs or not tensors(kwargs[name]):
+            break
+        args.append(kwargs.pop(name))
+    return tensors(args), states, kwargs
+
+
+def _positional_names(op: Any) -> list[str]:
+    """The names of the arguments ``op``'s call takes by position, in order."""
+    import inspect
+
+    try:
+        params = inspect.signature(op.call).parameters.values()
+    except (AttributeError, TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
 
 
 def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:

@@ -379,6 +379,8 @@ def _attention(ctx: Layer) -> Block:
 
 @importer("MultiHeadAttention")
 def _multihead(ctx: Layer) -> Block:
+    if len(ctx.shapes[0]) != 3:
+        raise ctx.fail(f"attends over a rank-{len(ctx.shapes[0])} input; attention takes (batch, time, features)")
     _self_attention(ctx)
     skip: tuple[str, ...] = ("value_dim",) if ctx.config.get("value_dim") in (None, ctx.config["key_dim"]) else ()
     if plain(ctx.config.get("attention_axes")) in (None, tuple(range(1, len(ctx.shapes[0]) - 1))):

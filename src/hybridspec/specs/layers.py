@@ -244,9 +244,11 @@ class ZeroPadding(Spatial):
 @block("upsampling", short="size", positional=("size",))
 @attrs.frozen(kw_only=True)
 class UpSampling(Spatial):
-    """Repeats every spatial axis ``size`` times."""
+    """Repeats every spatial axis ``size`` times (2D: or interpolates, ``bilinear`` and others)."""
 
     size: int | tuple[int, ...] = field(SIZES, 2, "factor per spatial axis")
+    interpolation: str = field(OneOf("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"),
+                               "nearest", "2D only: how new rows and columns are filled")
 
     def __attrs_post_init__(self) -> None:
         check_sizes(self, "size")

@@ -95,6 +95,10 @@ class Attention(Block):
     units: int | None = field(Maybe(POSITIVE), None, "pool: attention size (input features if null)")
     heads: int | None = field(Maybe(POSITIVE), None, "multihead: number of heads")
     key_dim: int | None = field(Maybe(POSITIVE), None, "multihead: size of each head")
+    value_dim: int | None = field(Maybe(POSITIVE), None, "multihead: size of each value head (key_dim if null)")
+    output_dim: int | None = field(Maybe(POSITIVE), None, "multihead: output features (the query's if null)")
+    use_bias: bool = field(Bool(), True, "multihead: biases in the projections")
+    score_mode: str = field(OneOf("dot", "concat"), "dot", "dot: scores as q.k, or concat: sum of tanh(q + k)")
     use_scale: bool = field(Bool(), False, "dot, additive: learn a score scale")
     causal: bool = field(Bool(), False, "mask future positions (self-attention over time)")
     dropout: float = field(RATE, 0.0, "dropout on the attention weights")
@@ -113,6 +117,12 @@ class Attention(Block):
             fail("pool", "attention pooling takes only units")
         if multihead and self.use_scale:
             fail("use_scale", "multihead attention always scales")
+        extra = [f for f in ("value_dim", "output_dim") if getattr(self, f) is not None] + \
+            (["use_bias"] if not self.use_bias else [])
+        if extra and not multihead:
+            fail(extra[0], "only multihead attention takes this")
+        if self.score_mode != "dot" and self.kind != "dot":
+            fail("score_mode", "only dot attention takes a score mode")
 
 
 BACKBONES = ("vgg16", "resnet50", "mobilenet_v2", "efficientnet_b0")

@@ -127,8 +127,10 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
             return s.Attention(kind="additive", pool=True, units=draw(st.sampled_from([None, 3])))
         if which == "multihead":
             return s.Attention(kind="multihead", heads=draw(st.integers(1, 2)), key_dim=draw(SMALL),
-                               causal=draw(st.booleans()))
-        return s.Attention(kind=which, use_scale=draw(st.booleans()), causal=draw(st.booleans()))
+                               causal=draw(st.booleans()), value_dim=draw(st.sampled_from([None, 3])),
+                               output_dim=draw(st.sampled_from([None, 5])), use_bias=draw(st.booleans()))
+        return s.Attention(kind=which, use_scale=draw(st.booleans()), causal=draw(st.booleans()),
+                           score_mode=draw(st.sampled_from(["dot", "concat"])) if which == "dot" else "dot")
     if kind == "dense":
         return s.Dense(units=draw(SMALL))
     if kind == "layer_norm":
@@ -200,7 +202,8 @@ def image_block(draw: Any, x: Sig, depth: int) -> s.Block:
     if kind == "zero_padding":
         return s.ZeroPadding(padding=1)
     if kind == "upsampling":
-        return s.UpSampling(size=2)
+        return s.UpSampling(size=2, interpolation=draw(st.sampled_from(["nearest", "bilinear"]))
+                            if x.rank == 4 else "nearest")
     if kind == "spatial_dropout":
         return s.SpatialDropout(rate=0.2)
     if kind == "reshape":
