@@ -162,3 +162,14 @@ def test_trainable_false_freezes_layers_whose_weights_are_made_when_built():
     report = hs.check(spec)
     assert report.trainable == 0
     assert _keras_split(hs.build(spec)) == (0, report.non_trainable)
+
+
+def test_embedding_initializer_penalties_and_constraint():
+    spec = _model("[{embedding: {vocab: 30, dim: 4, embeddings_initializer: 0.5, embeddings_regularizer: {l2: 0.01},"
+                  " activity_regularizer: {l1: 0.001}, embeddings_constraint: {max_norm: 2}}}, flatten]",
+                  "[7]", "int32")
+    layer = hs.build(spec).layers[1]
+    assert (keras.ops.convert_to_numpy(layer.embeddings) == 0.5).all()
+    assert layer.embeddings_regularizer.l2 == pytest.approx(0.01) and layer.activity_regularizer.l1 == pytest.approx(0.001)
+    assert layer.embeddings_constraint.max_value == 2
+    assert hs.from_keras(hs.build(spec)).body == spec.body

@@ -21,7 +21,7 @@ from ..specs import (
 )
 from .arrays import check_file, load_array
 from .base import At, Sig, dense_like, implements, same
-from .keras_args import compute_dtype, weight_args
+from .keras_args import compute_dtype, field_args, weight_args
 
 
 def _dense_shape(spec: Dense, ins: list[Sig], at: At) -> Sig:
@@ -206,7 +206,10 @@ def _embedding_shape(spec: Embedding, ins: list[Sig], at: At) -> Sig:
 def _embedding_build(spec: Embedding, name: str, ins: list[Sig], at: At) -> Any:
     import keras
 
-    layer = keras.layers.Embedding(spec.vocab, spec.dim, mask_zero=spec.mask_zero, name=name)
+    options = field_args(spec)
+    layer = keras.layers.Embedding(spec.vocab, spec.dim, mask_zero=spec.mask_zero, name=name,
+                                   **{k: v for k, v in options.items() if k.endswith(("_initializer", "_regularizer",
+                                                                                      "_constraint"))})
     if spec.weights is not None:  # set after building, so the vectors are weights, not config
         array = load_array(spec.weights, (spec.vocab, spec.dim), at)
         layer.build(ins[0].shape)

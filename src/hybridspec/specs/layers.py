@@ -6,9 +6,10 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 import attrs
 
-from .base import Block, WeightOptions, block, fail
+from .base import CONSTRAINT, REGULARIZER, Block, MaxNorm, Regularizer, WeightOptions, block, fail
 from .rules import (
     ACTIVATION,
+    INITIALIZER,
     NON_NEGATIVE,
     POSITIVE,
     RANK,
@@ -142,6 +143,11 @@ class Embedding(Block):
     vocab: int = field(POSITIVE, doc="vocabulary size (largest id + 1)")
     dim: int = field(POSITIVE, doc="vector size")
     mask_zero: bool = field(Bool(), False, "treat id 0 as padding and emit a mask")
+    embeddings_initializer: str | float | None = field(INITIALIZER, None, "vectors' initializer (Keras's "
+                                                       "uniform in [-0.05, 0.05] if null)")
+    embeddings_regularizer: Regularizer | None = field(REGULARIZER, None, "vectors' penalty")
+    activity_regularizer: Regularizer | None = field(REGULARIZER, None, "output penalty")
+    embeddings_constraint: MaxNorm | None = field(CONSTRAINT, None, "vectors' constraint")
     weights: str | None = field(Maybe(Text()), None, "initial vectors: a .npy file of shape (vocab, dim), "
                                 "relative to the document's folder and inside it (random if null)")
 
