@@ -63,6 +63,18 @@ def test_lstm_encoder_decoder_passes_states() -> None:
     same_params(model, spec)
 
 
+def test_states_given_as_one_tensor_or_by_position() -> None:
+    x, cond = keras.Input((10, 3), name="x"), keras.Input((5,), name="cond")
+    gru = L.GRU(8, name="gru")(x, initial_state=L.Dense(8, activation="tanh", name="init")(cond))
+    src, tgt = keras.Input((6, 3), name="src"), keras.Input((5, 3), name="tgt")
+    _, h, c = L.LSTM(4, return_state=True, name="enc")(src)
+    model = keras.Model([x, cond, src, tgt], [gru, L.LSTM(4, name="dec")(tgt, [h, c])])
+    spec = from_keras(model)
+    assert spec.nodes["gru"].from_ == "x" and spec.nodes["gru"].initial_state == ("init",)
+    assert spec.nodes["dec"].from_ == "tgt" and spec.nodes["dec"].initial_state == ("enc.states",)
+    same_params(model, spec)
+
+
 def test_nested_model_is_a_sub_tree_and_residuals_are_found() -> None:
     block = keras.Sequential([keras.Input((16,)), L.Dense(16, activation="relu"), L.Dense(16)], name="mlp")
     x = keras.Input((16,), name="x")

@@ -173,3 +173,13 @@ def test_embedding_initializer_penalties_and_constraint():
     assert layer.embeddings_regularizer.l2 == pytest.approx(0.01) and layer.activity_regularizer.l1 == pytest.approx(0.001)
     assert layer.embeddings_constraint.max_value == 2
     assert hs.from_keras(hs.build(spec)).body == spec.body
+
+
+def test_recurrent_kernel_options_and_the_forget_bias():
+    spec = _model("[{bidirectional: {lstm: {units: 3, recurrent_initializer: he_normal, recurrent_regularizer: {l2: 0.01},"
+                  " recurrent_constraint: {max_norm: 3}, unit_forget_bias: false}}}]", "[5, 2]")
+    cell = hs.build(spec).layers[1].forward_layer.cell
+    assert type(cell.recurrent_initializer).__name__ == "HeNormal" and cell.recurrent_regularizer.l2 == pytest.approx(0.01)
+    assert cell.recurrent_constraint.max_value == 3 and cell.unit_forget_bias is False
+    assert (keras.ops.convert_to_numpy(cell.bias) == 0).all()  # no forget-gate ones
+    assert hs.from_keras(hs.build(spec)).body == spec.body.blocks[0]  # type: ignore[attr-defined]

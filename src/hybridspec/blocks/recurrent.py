@@ -120,6 +120,8 @@ def keras_cell_layer(spec: Recurrent, name: str, at: At, return_state: bool = Fa
                       use_cudnn=spec.use_cudnn)  # type: ignore[attr-defined]
     if isinstance(spec, GRU):
         kwargs["reset_after"] = spec.reset_after
+    if isinstance(spec, LSTM):
+        kwargs["unit_forget_bias"] = spec.unit_forget_bias
     return cls(spec.units, **kwargs)
 
 

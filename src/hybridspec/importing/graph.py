@@ -110,12 +110,15 @@ def _arguments(node: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
         return [t for t in keras.tree.flatten(value) if isinstance(t, keras.KerasTensor)]
 
     kwargs = {k: v for k, v in node.arguments.kwargs.items() if k != "mask"}
-    states = tensors(kwargs.pop("initial_state", None) or [])
     args = list(node.arguments.args)
-    for name in _positional_names(node.operation)[len(args):]:  # query=q, value=v, key=k...
+    names = _positional_names(node.operation)
+    for name in names[len(args):]:  # query=q, value=v, key=k...
         if name not in kwargs or not tensors(kwargs[name]):
             break
         args.append(kwargs.pop(name))
+    if "initial_state" in names[:len(args)]:  # rnn(x, states) given by position
+        kwargs["initial_state"] = args.pop(names.index("initial_state"))
+    states = tensors(kwargs.pop("initial_state", None))
     return tensors(args), states, kwargs
 
 

@@ -6,9 +6,20 @@ from typing import Any
 
 import attrs
 
-from .base import Block, WeightOptions, block, fail
+from .base import CONSTRAINT, REGULARIZER, Block, MaxNorm, Regularizer, WeightOptions, block, fail
 from .compose import BLOCK
-from .rules import ACTIVATION, POSITIVE, RATE, Bool, Instance, Maybe, OneOf, TupleOf, field
+from .rules import (
+    ACTIVATION,
+    INITIALIZER,
+    POSITIVE,
+    RATE,
+    Bool,
+    Instance,
+    Maybe,
+    OneOf,
+    TupleOf,
+    field,
+)
 
 MERGE_MODE = OneOf("concat", "sum", "mul", "ave", "none")
 CUDNN = OneOf("auto", True, False)
@@ -31,6 +42,14 @@ class Recurrent(WeightOptions, RecurrentLayer):
     return_sequences: bool = field(Bool(), False, "emit every step, not only the last")
     go_backwards: bool = field(Bool(), False, "read the sequence in reverse")
     unroll: bool = field(Bool(), False, "unroll the loop (short sequences only)")
+    recurrent_initializer: str | float | None = field(INITIALIZER, None, "recurrent kernel initializer "
+                                                      "(Keras's orthogonal if null)")
+    recurrent_regularizer: Regularizer | None = field(REGULARIZER, None, "recurrent kernel penalty")
+    recurrent_constraint: MaxNorm | None = field(CONSTRAINT, None, "recurrent kernel constraint")
+
+    def weight_kwargs(self) -> dict[str, Any]:
+        recurrent = ("recurrent_initializer", "recurrent_regularizer", "recurrent_constraint")
+        return {**super().weight_kwargs(), **{n: getattr(self, n) for n in recurrent if getattr(self, n) is not None}}
 
     CELL = ""
 
@@ -42,6 +61,7 @@ class LSTM(Recurrent):
 
     recurrent_activation: str | None = field(ACTIVATION, "sigmoid", "gate activation")
     use_cudnn: str | bool = field(CUDNN, "auto", "auto, true (required) or false (never)")
+    unit_forget_bias: bool = field(Bool(), True, "start the forget gate's bias at 1")
 
     CELL = "lstm"
 

@@ -102,7 +102,9 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
         cls = draw(st.sampled_from([s.LSTM, s.GRU, s.SimpleRNN]))
         layer = cls(units=draw(SMALL), return_sequences=draw(st.booleans()),
                     go_backwards=kind == "cell" and draw(st.booleans()),
-                    use_bias=draw(st.booleans()), activation=draw(st.sampled_from(["tanh", "relu"])))
+                    use_bias=draw(st.booleans()), activation=draw(st.sampled_from(["tanh", "relu"])),
+                    recurrent_initializer=draw(st.sampled_from([None, "glorot_uniform"])),
+                    recurrent_regularizer=draw(st.sampled_from([None, s.Regularizer(l2=1e-3)])))
         if kind == "cell":
             return layer
         return s.Bidirectional(layer=layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
@@ -496,7 +498,8 @@ def conv_state_graphs(draw: Any) -> s.ModelSpec:
 def bidirectional_states(draw: Any) -> s.ModelSpec:
     """A bidirectional encoder returning its states; the decoder starts from the forward or the
     backward ones (``enc.states.N``), and outputs read one state and one selected value."""
-    cls = draw(st.sampled_from([s.LSTM, s.GRU]))
+    classes: list[Any] = [s.LSTM, s.GRU]
+    cls = draw(st.sampled_from(classes))
     n, units = (2 if cls is s.LSTM else 1), draw(SMALL)
     mode = draw(st.sampled_from(["concat", "sum", "none"]))
     first = draw(st.sampled_from([0, n]))
