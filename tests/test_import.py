@@ -209,3 +209,16 @@ def test_random_crop_and_its_centre_crop_fold_back() -> None:
     assert "CenterCrop" in layer_classes(model)
     crop, *rest = from_keras(model).body.blocks
     assert (type(crop), crop.height, crop.width, tuple(rest)) == (hs.RandomCrop, 5, 4, spec.body.blocks[1:])
+
+
+def test_a_failure_inside_the_importer_names_the_layer(monkeypatch) -> None:
+    from hybridspec.importing import layers
+
+    def broken(ctx):
+        raise RuntimeError("surprise")
+
+    monkeypatch.setitem(layers.IMPORTERS, "Dense", broken)
+    x = keras.Input((4,))
+    with pytest.raises(hs.SpecError) as err:
+        from_keras(keras.Model(x, L.Dense(2, name="head")(x)))
+    assert err.value.path == "head" and "the importer failed on it (RuntimeError: surprise)" in err.value.message

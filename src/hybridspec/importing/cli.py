@@ -33,7 +33,6 @@ def load_keras(path: str) -> Any:
     """The model saved at ``path``, loaded in safe mode without compiling it."""
     import keras
 
-
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
     return keras.saving.load_model(path, compile=False, safe_mode=True)

@@ -72,7 +72,12 @@ def _model_inputs(model: Any, where: str) -> list[Any]:
 def _inline(graph: Graph, model: Any, inputs: list[int], where: str) -> list[int]:
     """Add ``model``'s calls to ``graph`` reading ``inputs``; its output tensors' numbers."""
     known = {id(t): n for t, n in zip(model.inputs, inputs, strict=True)}
-    for node in _nodes(model):
+    try:
+        nodes = _nodes(model)
+    except Exception as exc:  # noqa: BLE001 (a construct the importer does not know)
+        raise SpecError(where or model.name, f"cannot be imported: the importer failed reading its graph "
+                        f"({type(exc).__name__}: {exc})", type(model).__name__) from exc
+    for node in nodes:
         if not node.is_input:
             _call(graph, node, known, where)
     return [known[id(t)] for t in model.outputs]
@@ -134,6 +139,18 @@ def _positional_names(op: Any) -> list[str]:
 
 
 def _call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
+    """Read one call; where the importer itself fails, a SpecError names the layer."""
+    try:
+        _read_call(graph, node, known, where)
+    except SpecError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (a construct the importer does not know)
+        op = node.operation
+        raise unsupported(f"{where}{op.name}", type(op).__name__,
+                          f"the importer failed on it ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_call(graph: Graph, node: Any, known: dict[int, int], where: str) -> None:
     import keras
 
     op = node.operation
