@@ -27,7 +27,6 @@ ALIASES = {
 _CODE = "runs user code, which a document must never do"
 _STRINGS = "string and categorical preprocessing belongs in the data pipeline (tf.data), not the model"
 _CELL = "a recurrent cell; use the lstm, gru or simple_rnn kinds, which wrap their cells"
-_AUGMENT = "this augmentation layer is not covered yet"
 
 UNSUPPORTED: dict[str, str] = {
     "Lambda": _CODE,
@@ -52,12 +51,10 @@ UNSUPPORTED: dict[str, str] = {
     "ReversibleEmbedding": "not covered yet; use embedding",
     "SpectralNormalization": "a weight-normalizing wrapper; not covered yet",
     "MaxNumBoundingBoxes": "bounding-box preprocessing is not covered",
-    **{name: _AUGMENT for name in (
-        "AugMix", "AutoContrast", "CutMix", "MixUp", "RandAugment", "Equalization", "Solarization",
-        "ContrastLimitedAdaptiveHistogramEqualization", "RandomColorDegeneration",
-        "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
-        "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
-        "RandomSaturation", "RandomSharpness", "RandomShear")},
+    "CutMix": "mixes images and their labels; it belongs in the data pipeline, not the model",
+    "MixUp": "mixes images and their labels; it belongs in the data pipeline, not the model",
+    "Equalization": "Keras 3.15's Equalization returns its input tensor itself when called on a "
+                    "symbolic input, which a functional model cannot hold (use clahe or auto_contrast)",
 }
 
 

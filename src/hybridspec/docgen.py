@@ -25,7 +25,8 @@ from .specs.rules import Either, Instance, MapOf, Maybe, OneOf, Rule, TupleOf, d
 
 GROUPS = {"layers": "Layers", "recurrent": "Recurrent", "reusable": "Reusable blocks",
           "compose": "Composition", "repeat": "Composition", "convolutional": "Convolutional"}
-GROUPS.update({"stock": "Layers", "preprocessing": "Preprocessing and augmentation"})
+GROUPS.update({"stock": "Layers", "preprocessing": "Preprocessing and augmentation",
+               "augment": "Preprocessing and augmentation"})
 
 _conv = hs.Conv(filters=32, kernel_size=3, padding="same", activation="relu")
 EXAMPLES: dict[str, Any] = {
@@ -112,6 +113,25 @@ EXAMPLES.update({
     "random_translation": hs.RandomTranslation(height_factor=0.1, width_factor=(-0.2, 0.2)),
     "random_brightness": hs.RandomBrightness(factor=0.2, value_range=(0, 1)),
     "random_crop": hs.RandomCrop(height=28, width=28, seed=0),
+    "random_grayscale": hs.RandomGrayscale(factor=0.2),
+    "random_hue": hs.RandomHue(factor=0.1),
+    "random_saturation": hs.RandomSaturation(factor=(0.3, 0.7)),
+    "random_sharpness": hs.RandomSharpness(factor=0.4),
+    "random_invert": hs.RandomInvert(factor=0.1),
+    "random_color_degeneration": hs.RandomColorDegeneration(factor=0.3),
+    "random_posterization": hs.RandomPosterization(factor=(4, 8)),
+    "random_color_jitter": hs.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, hue_factor=0.05,
+                                                value_range=(0, 1)),
+    "random_gaussian_blur": hs.RandomGaussianBlur(factor=0.5, kernel_size=5, sigma=(0.1, 0.8)),
+    "random_erasing": hs.RandomErasing(factor=0.25, scale=(0.02, 0.2)),
+    "random_shear": hs.RandomShear(x_factor=(0.0, 0.2), y_factor=(0.0, 0.2), fill_mode="constant"),
+    "random_perspective": hs.RandomPerspective(factor=0.5, scale=0.3),
+    "random_elastic_transform": hs.RandomElasticTransform(factor=0.3, scale=0.5),
+    "solarization": hs.Solarization(threshold_factor=(0.4, 0.6)),
+    "auto_contrast": hs.AutoContrast(value_range=(0, 1)),
+    "clahe": hs.CLAHE(clip_limit=2.0, tile_grid_size=(4, 4)),
+    "rand_augment": hs.RandAugment(num_ops=2, factor=0.3),
+    "aug_mix": hs.AugMix(num_chains=3, chain_depth=2),
     "group_norm": hs.GroupNorm(groups=8),
     "prelu": hs.PReLU(shared_axes=(1, 2)),
     "activity_regularization": hs.ActivityRegularization(l1=0.001),

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registration)
     attention,
+    augment,
     backbone,
     conv,
     convolutional,

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from ..blocks import IMPLS
+from ..blocks.augment import KERAS_CLASSES
 from ..specs import (
     Activation,
     AdaptivePool,
@@ -386,3 +387,26 @@ def _multihead(ctx: Layer) -> Block:
     if plain(ctx.config.get("attention_axes")) in (None, tuple(range(1, len(ctx.shapes[0]) - 1))):
         skip += ("attention_axes",)
     return make(ctx, Attention, skip=skip, kind="multihead", causal=_causal(ctx))
+
+
+@importer(*KERAS_CLASSES.values())
+def _augmentation(ctx: Layer) -> Block:
+    """An augmentation layer; a (lower, upper) pair that Keras stores for a single number
+    (``factor: 0.2`` is kept as (0, 0.2)) is written back as that number."""
+    import keras
+
+    from ..blocks.keras_args import field_args
+
+    cls = kind_of(ctx.cls)
+    assert cls is not None
+    block = make(ctx, cls)
+    for a in attrs.fields(cls):
+        value = getattr(block, a.name)
+        if value == a.default:
+            block = attrs.evolve(block, **{a.name: a.default})
+        elif isinstance(value, tuple) and len(value) == 2 and a.metadata["rule"].problem(value[1]) is None:
+            shorter = attrs.evolve(block, **{a.name: value[1]})
+            rebuilt = getattr(keras.layers, ctx.cls)(**field_args(shorter)).get_config()
+            if plain(rebuilt.get(a.name)) == plain(ctx.config.get(a.name)):
+                block = shorter
+    return block

@@ -125,6 +125,24 @@ __all__ = [
     "Limits",
 ]
 
+from .augment import CLAHE as CLAHE
+from .augment import AugMix as AugMix
+from .augment import AutoContrast as AutoContrast
+from .augment import RandAugment as RandAugment
+from .augment import RandomColorDegeneration as RandomColorDegeneration
+from .augment import RandomColorJitter as RandomColorJitter
+from .augment import RandomElasticTransform as RandomElasticTransform
+from .augment import RandomErasing as RandomErasing
+from .augment import RandomGaussianBlur as RandomGaussianBlur
+from .augment import RandomGrayscale as RandomGrayscale
+from .augment import RandomHue as RandomHue
+from .augment import RandomInvert as RandomInvert
+from .augment import RandomPerspective as RandomPerspective
+from .augment import RandomPosterization as RandomPosterization
+from .augment import RandomSaturation as RandomSaturation
+from .augment import RandomSharpness as RandomSharpness
+from .augment import RandomShear as RandomShear
+from .augment import Solarization as Solarization
 from .preprocessing import CenterCrop as CenterCrop
 from .preprocessing import Normalization as Normalization
 from .preprocessing import RandomBrightness as RandomBrightness
@@ -151,6 +169,7 @@ __all__ += [
     "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling", "Resizing",
     "ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "GroupNorm",
     "Identity", "PReLU", "RMSNorm", "UnitNorm",
+    "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness", "RandomInvert", "RandomColorDegeneration", "RandomPosterization", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective", "RandomElasticTransform", "Solarization", "AutoContrast", "CLAHE", "RandAugment", "AugMix",
 ]
 
 

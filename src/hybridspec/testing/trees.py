@@ -324,7 +324,20 @@ def preprocessing_block(draw: Any, x: Sig) -> s.Block:
     """A resizing, cropping or random augmentation layer for (batch, height, width, channels)."""
     h, w = x.shape[1] or 1, x.shape[2] or 1
     kind = draw(st.sampled_from(["flip", "rotation", "zoom", "translation", "contrast", "brightness",
-                                 "crop", "resizing", "center_crop"]))
+                                 "crop", "resizing", "center_crop", "augment"]))
+    if kind == "augment":
+        seed = draw(SEEDS)
+        options = [s.RandomGrayscale(seed=seed), s.RandomSharpness(factor=0.3, seed=seed),
+                   s.RandomInvert(factor=0.5, seed=seed), s.RandomPosterization(factor=(2, 6), seed=seed),
+                   s.RandomColorDegeneration(factor=0.2, seed=seed), s.RandomGaussianBlur(sigma=0.5, seed=seed),
+                   s.RandomErasing(seed=seed), s.RandomShear(x_factor=(0.0, 0.1), y_factor=(0.0, 0.2), seed=seed),
+                   s.RandomPerspective(scale=0.5, seed=seed), s.Solarization(threshold_factor=0.5, seed=seed),
+                   s.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, seed=seed), s.AutoContrast(),
+                   s.RandAugment(num_ops=1, seed=seed), s.AugMix(num_chains=2, chain_depth=1, seed=seed),
+                   s.RandomElasticTransform(scale=0.5, seed=seed)]
+        if x.shape[3] == 3:
+            options += [s.RandomHue(factor=0.2, seed=seed), s.RandomSaturation(factor=(0.3, 0.6), seed=seed)]
+        return draw(st.sampled_from(options))
     if kind == "flip":
         return s.RandomFlip(mode=draw(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"])),
                             seed=draw(SEEDS))
