@@ -264,6 +264,9 @@ def _batch_norm(ctx: Layer) -> Block:
 
 @importer("LayerNormalization")
 def _layer_norm(ctx: Layer) -> Block:
+    if ctx.config.get("rms_scaling"):
+        raise ctx.fail("rms_scaling (deprecated in Keras: it divides by the variance, not the root mean "
+                       "square) has no block; rms_norm is RMSNormalization")
     return make(ctx, LayerNorm, skip=last_axis(ctx))
 
 
