@@ -183,3 +183,28 @@ def test_recurrent_kernel_options_and_the_forget_bias():
     assert cell.recurrent_constraint.max_value == 3 and cell.unit_forget_bias is False
     assert (keras.ops.convert_to_numpy(cell.bias) == 0).all()  # no forget-gate ones
     assert hs.from_keras(hs.build(spec)).body == spec.body.blocks[0]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("text", "keras_class"), [
+    ("{max_norm: 3}", "MaxNorm"), ("{min_norm: 0.5, max_norm: 2, rate: 0.5, axis: 1}", "MinMaxNorm"),
+    ("{unit_norm: true}", "UnitNorm"), ("{non_neg: true}", "NonNeg"),
+])
+def test_every_keras_weight_constraint(text, keras_class):
+    spec = _model(f"[{{dense: {{units: 4, kernel_constraint: {text}}}}}]", "[3]")
+    layer = hs.build(spec).layers[1]
+    assert type(layer.kernel_constraint).__name__ == keras_class
+    assert hs.from_keras(hs.build(spec)).body == spec.body.blocks[0]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("text", "path", "message"), [
+    ("{non_neg: true, unit_norm: true}", "non_neg", "got unit_norm, non_neg"),
+    ("{axis: 1}", "", "a constraint is one of max_norm"),
+    ("{min_norm: 0.5}", "min_norm", "needs max_norm"),
+    ("{min_norm: 3, max_norm: 2}", "min_norm", "is above max_norm"),
+    ("{max_norm: 2, rate: 0.5}", "rate", "only a min_norm range takes a rate"),
+])
+def test_bad_constraints_name_the_field(text, path, message):
+    with pytest.raises(hs.SpecError) as err:
+        _model(f"[{{dense: {{units: 4, kernel_constraint: {text}}}}}]", "[3]")
+    assert err.value.path == "body[0].dense.kernel_constraint" + (f".{path}" if path else "")
+    assert message in err.value.message

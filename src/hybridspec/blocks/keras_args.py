@@ -19,7 +19,7 @@ def weight_args(spec: Block) -> dict[str, Any]:
         if isinstance(value, Regularizer):
             value = keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
         elif isinstance(value, MaxNorm):
-            value = keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
+            value = constraint(value)
         out[name] = initializer(value) if name.endswith("_initializer") else value
     if getattr(spec, "dtype", None):
         out["dtype"] = spec.dtype  # type: ignore[attr-defined]
@@ -32,14 +32,28 @@ def compute_dtype(spec: Block, default: str = "float32") -> str:
 
 
 def keras_object(value: Any) -> Any:
-    """A Regularizer or MaxNorm spec as its Keras object; other values unchanged."""
+    """A Regularizer or constraint spec as its Keras object; other values unchanged."""
     import keras
 
     if isinstance(value, Regularizer):
         return keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
     if isinstance(value, MaxNorm):
-        return keras.constraints.MaxNorm(max_value=value.max_norm, axis=value.axis)
+        return constraint(value)
     return value
+
+
+def constraint(spec: MaxNorm) -> Any:
+    """The Keras constraint a constraint spec names."""
+    import keras
+
+    if spec.non_neg:
+        return keras.constraints.NonNeg()
+    if spec.unit_norm:
+        return keras.constraints.UnitNorm(axis=spec.axis)
+    if spec.min_norm is not None:
+        return keras.constraints.MinMaxNorm(min_value=spec.min_norm, max_value=spec.max_norm, rate=spec.rate,
+                                            axis=spec.axis)
+    return keras.constraints.MaxNorm(max_value=spec.max_norm, axis=spec.axis)
 
 
 def initializer(value: str | float) -> Any:

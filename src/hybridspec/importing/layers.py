@@ -242,9 +242,18 @@ def _constraint(ctx: Layer, key: str, value: Any) -> MaxNorm | None:
     if value is None:
         return None
     found = _serialized(key, value)
-    if found["class_name"] != "MaxNorm":
-        raise ctx.fail(f"{key} {found['class_name']} is not a max-norm constraint")
-    return MaxNorm(max_norm=float(found["config"]["max_value"]), axis=found["config"]["axis"])
+    config = found.get("config") or {}
+    if found["class_name"] == "MaxNorm":
+        return MaxNorm(max_norm=float(config["max_value"]), axis=config["axis"])
+    if found["class_name"] == "MinMaxNorm":
+        return MaxNorm(min_norm=float(config["min_value"]), max_norm=float(config["max_value"]),
+                       rate=float(config["rate"]), axis=config["axis"])
+    if found["class_name"] == "UnitNorm":
+        return MaxNorm(unit_norm=True, axis=config["axis"])
+    if found["class_name"] == "NonNeg":
+        return MaxNorm(non_neg=True)
+    raise ctx.fail(f"{key} {found['class_name']} is not one of Keras's max-norm, min-max-norm, unit-norm and "
+                   "non-negative constraints")
 
 
 def last_axis(ctx: Layer) -> tuple[str, ...]:

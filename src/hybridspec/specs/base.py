@@ -94,14 +94,34 @@ class Regularizer:
 
 @attrs.frozen(kw_only=True)
 class MaxNorm:
-    """A max-norm weight constraint: ``{max_norm: 3}``."""
+    """A weight constraint, one of Keras's four: ``{max_norm: 3}`` (MaxNorm), ``{min_norm: 0.5,
+    max_norm: 2}`` (MinMaxNorm, with ``rate``), ``{unit_norm: true}`` (UnitNorm) or
+    ``{non_neg: true}`` (NonNeg)."""
 
-    max_norm: float = field(Float(positive=True), doc="largest allowed norm")
+    max_norm: float | None = field(Maybe(Float(positive=True)), None, "largest allowed norm")
+    min_norm: float | None = field(Maybe(Float(minimum=0.0)), None, "smallest allowed norm (with max_norm)")
+    rate: float = field(Float(minimum=0.0, maximum=1.0), 1.0,
+                        "min_norm: how far norms move into the bounds at each step (1: all the way)")
+    unit_norm: bool = field(Bool(), False, "keep every norm at 1")
+    non_neg: bool = field(Bool(), False, "keep weights non-negative")
     axis: int = field(Int(), 0, "axis along which norms are computed")
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_norm is not None and self.max_norm is None:
+            raise SpecError("min_norm", "needs max_norm: {min_norm: 0.5, max_norm: 2} keeps norms in that range")
+        chosen = [n for n, on in (("max_norm", self.max_norm is not None), ("unit_norm", self.unit_norm),
+                                  ("non_neg", self.non_neg)) if on]
+        if len(chosen) != 1:
+            raise SpecError("" if not chosen else chosen[1], "a constraint is one of max_norm (with min_norm for "
+                            "a range), unit_norm: true or non_neg: true" + (f"; got {', '.join(chosen)}" if chosen else ""))
+        if self.min_norm is not None and self.max_norm is not None and self.min_norm > self.max_norm:
+            raise SpecError("min_norm", f"is above max_norm: {self.min_norm} > {self.max_norm}")
+        if self.rate != 1.0 and self.min_norm is None:
+            raise SpecError("rate", "only a min_norm range takes a rate")
 
 
 REGULARIZER = Maybe(Instance(Regularizer, "a regularizer mapping such as {l2: 0.0001}"))
-CONSTRAINT = Maybe(Instance(MaxNorm, "a constraint mapping such as {max_norm: 3}"))
+CONSTRAINT = Maybe(Instance(MaxNorm, "a constraint mapping such as {max_norm: 3} or {non_neg: true}"))
 
 
 @attrs.frozen(kw_only=True)

@@ -27,7 +27,8 @@ WEIGHT_OPTIONS = st.fixed_dictionaries({}, optional={
     "bias_initializer": st.sampled_from(["ones", -0.5]),
     "kernel_regularizer": st.builds(s.Regularizer, l2=st.just(1e-4)),
     "bias_regularizer": st.builds(s.Regularizer, l1=st.just(1e-3)),
-    "kernel_constraint": st.builds(s.MaxNorm, max_norm=st.just(2.0)),
+    "kernel_constraint": st.sampled_from([s.MaxNorm(max_norm=2.0), s.MaxNorm(min_norm=0.5, max_norm=2.0, rate=0.5),
+                                          s.MaxNorm(unit_norm=True), s.MaxNorm(non_neg=True)]),
 })
 CELLS = st.sampled_from(["lstm", "gru", "simple"])
 BETWEEN = [None, s.Dropout(rate=0.1), s.LayerNorm(), s.Chain(blocks=(s.LayerNorm(), s.Dropout(rate=0.1)))]
