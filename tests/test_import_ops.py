@@ -121,3 +121,14 @@ def test_scaled_dot_product_attention_written_with_matmul():
     x = keras.Input((2, 5, 8))
     with pytest.raises(hs.SpecError, match="only a product of two rank-3"):
         from_keras(keras.Model(x, ops.matmul(x, ops.transpose(x, (0, 1, 3, 2)))))
+
+
+def test_a_sum_over_steps_is_a_mean_times_the_count():
+    x = keras.Input((6, 4))
+    model = keras.Model(x, L.Dense(2)(ops.sum(L.Dense(4)(x), axis=1)))
+    spec = from_keras(model)
+    assert "rescaling: 6.0" in hs.dumps(spec)
+    _same_predictions(model, spec)
+    y = keras.Input((None, 4))
+    with pytest.raises(hs.SpecError, match="of unknown size"):
+        from_keras(keras.Model(y, ops.sum(y, axis=1)))

@@ -6,6 +6,7 @@ read through their attributes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -82,13 +83,20 @@ def _arithmetic(op: Op) -> Block:
 
 
 def _pool(op: Op) -> Block:
-    """A mean or max over every axis between batch and features: global pooling."""
+    """A mean, max or sum over every axis between batch and features: global pooling (a sum:
+    the mean times the number of positions)."""
     rank = len(op.shapes[0])
     axis = getattr(op.op, "axis", None)
     axes = sorted(a % rank for a in ([axis] if isinstance(axis, int) else axis or []))
     if rank < 3 or axes != list(range(1, rank - 1)):
         raise op.fail(f"{op.cls.lower()} over axes {axes} is not a pooling over the steps or positions")
-    return GlobalPool(mode="avg" if op.cls == "Mean" else "max", keepdims=bool(getattr(op.op, "keepdims", False)))
+    pool = GlobalPool(mode="max" if op.cls == "Max" else "avg", keepdims=bool(getattr(op.op, "keepdims", False)))
+    if op.cls != "Sum":
+        return pool
+    sizes = op.shapes[0][1:-1]
+    if None in sizes:
+        raise op.fail(f"a sum over axes {axes} of unknown size {sizes} has no block (a mean times the count)")
+    return Chain(blocks=(pool, Rescaling(scale=float(math.prod(sizes)))))
 
 
 def _reshape(op: Op) -> Block:
@@ -178,7 +186,7 @@ def _matmul(op: Op) -> Block:
 
 HANDLERS: dict[str, Callable[[Op], Block]] = {
     "GetItem": _get_item, "Matmul": _matmul,
-    "Mean": _pool, "Max": _pool, "Reshape": _reshape, "ExpandDims": _reshape, "Squeeze": _reshape,
+    "Mean": _pool, "Max": _pool, "Sum": _pool, "Reshape": _reshape, "ExpandDims": _reshape, "Squeeze": _reshape,
     "Transpose": _transpose, "Concatenate": _concatenate, "Softmax": _softmax, "LeakyRelu": _leaky_relu,
     "Gelu": _gelu,
 }
