@@ -96,7 +96,7 @@ def _pool(op: Op) -> Block:
     sizes = op.shapes[0][1:-1]
     if None in sizes:
         raise op.fail(f"a sum over axes {axes} of unknown size {sizes} has no block (a mean times the count)")
-    return Chain(blocks=(pool, Rescaling(scale=float(math.prod(sizes)))))
+    return Chain(blocks=(pool, Rescaling(scale=float(math.prod(n or 0 for n in sizes)))))
 
 
 def _reshape(op: Op) -> Block:
