@@ -47,7 +47,7 @@ def test_concat_scores_equal_keras() -> None:
 def test_multihead_fields_elsewhere_are_refused(fields, bad) -> None:
     with pytest.raises(SpecError) as err:
         hs.Attention(kind="dot", **fields)
-    assert err.value.path == bad and "only multihead attention" in err.value.message
+    assert err.value.path == bad and "only multihead" in err.value.message
     with pytest.raises(SpecError, match="only dot attention takes a score mode"):
         hs.Attention(kind="additive", score_mode="concat")
 
@@ -89,3 +89,36 @@ def test_tensors_passed_by_keyword_import_in_their_places() -> None:
     x = keras.Input((3, 4, 8))
     with pytest.raises(SpecError, match="attends over a rank-4 input"):
         from_keras(keras.Model(x, L.MultiHeadAttention(2, 4, attention_axes=(1, 2))(x, x)))
+
+
+@pytest.mark.parametrize(("heads", "kv_heads", "use_bias", "use_gate", "inputs"), [
+    (4, 2, True, False, 1), (4, 2, False, False, 2), (6, 3, True, True, 3), (3, 1, True, False, 1)])
+def test_grouped_query_attention_equals_keras(heads, kv_heads, use_bias, use_gate, inputs) -> None:
+    keras = pytest.importorskip("keras")
+    from hybridspec.importing import from_keras
+
+    block = hs.Attention(kind="grouped", heads=heads, key_dim=3, kv_heads=kv_heads, use_bias=use_bias,
+                         use_gate=use_gate, causal=inputs == 1)
+    spec = graph(block, *[(5, 8), (7, 8), (7, 8)][:inputs])
+    model = hs.build(spec)
+    assert hs.check(spec).params == model.count_params() and model.output_shape == (None, 5, 8)
+    assert type(model.get_layer("nodes_att_block")).__name__ in ("GroupQueryAttention", "GroupedQueryAttention")
+    imported = from_keras(model)
+    assert (imported.body if imported.body is not None else next(iter(imported.nodes.values())).block) == block
+    x = keras.Input((5, 8))
+    assert from_keras(keras.Model(x, keras.layers.GroupQueryAttention(3, heads, kv_heads)(x, x))).body == \
+        hs.Attention(kind="grouped", heads=heads, key_dim=3, kv_heads=kv_heads)
+
+
+@pytest.mark.parametrize(("fields", "path", "message"), [
+    ({"kind": "grouped", "heads": 4, "key_dim": 2}, "kv_heads", "grouped attention needs kv_heads"),
+    ({"kind": "grouped", "heads": 3, "key_dim": 2, "kv_heads": 2}, "kv_heads", "must divide heads"),
+    ({"kind": "multihead", "heads": 3, "key_dim": 2, "kv_heads": 1}, "kv_heads", "only grouped"),
+    ({"kind": "multihead", "heads": 3, "key_dim": 2, "use_gate": True}, "use_gate", "only grouped"),
+])
+def test_grouped_fields_are_checked(fields, path, message) -> None:
+    with pytest.raises(SpecError) as err:
+        hs.Attention(**fields)
+    assert err.value.path == path and message in err.value.message
+    with pytest.raises(SpecError, match="needs query, value and key features equal"):
+        hs.check(graph(hs.Attention(kind="grouped", heads=2, key_dim=2, kv_heads=1), (5, 8), (7, 6)))

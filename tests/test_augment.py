@@ -56,7 +56,9 @@ def test_grey_images_are_refused_exactly_where_keras_fails(kind: str) -> None:
     built = hs.build(spec(block, channels=3)).layers[-1]
     layer = type(built).from_config(built.get_config())  # also: the layer's config loads back
     try:
-        layer(np.random.default_rng(0).uniform(0, 1, size=(2, 16, 16, 1)).astype("float32"), training=True)
+        grey = keras.Input((16, 16, 1))
+        model = keras.Model(grey, layer(grey))  # symbolic shapes first, then a training step
+        model(np.random.default_rng(0).uniform(0, 1, size=(2, 16, 16, 1)).astype("float32"), training=True)
         theirs = True
     except Exception:  # noqa: BLE001 (TensorFlow's channel-count error)
         theirs = False

@@ -47,7 +47,6 @@ UNSUPPORTED: dict[str, str] = {
     "MelSpectrogram": "audio front ends are not covered yet",
     "STFTSpectrogram": "audio front ends are not covered yet",
     "EinsumDense": "takes an einsum equation string; not covered yet (use dense)",
-    "GroupQueryAttention": "not covered yet; attention covers dot, additive and multi-head",
     "ReversibleEmbedding": "not covered yet; use embedding",
     "SpectralNormalization": "a weight-normalizing wrapper; not covered yet",
     "MaxNumBoundingBoxes": "bounding-box preprocessing is not covered",

@@ -31,6 +31,10 @@ def _attention_shape(spec: Attention, ins: list[Sig], at: At) -> Sig:
         return same(query, (query.shape[0], query.shape[-1]), masked=False)
     if spec.kind == "multihead":
         return same(query, query.shape[:2] + (spec.output_dim or query.shape[-1],), dtype="float32")
+    if spec.kind == "grouped":
+        if len({query.shape[-1], value.shape[-1], key.shape[-1]}) > 1:
+            raise at.fail("grouped attention needs query, value and key features equal", query, value, key)
+        return same(query, dtype="float32")
     if query.shape[-1] != key.shape[-1]:
         raise at.fail(f"{spec.kind} attention needs query and key features equal", query, key)
     return same(query, query.shape[:2] + (value.shape[-1],), dtype="float32")
@@ -46,6 +50,10 @@ def _attention_params(spec: Attention, ins: list[Sig]) -> tuple[int, int]:
         heads, bias = spec.heads or 0, int(spec.use_bias)
         hk, hv, out = heads * (spec.key_dim or 0), heads * (spec.value_dim or spec.key_dim or 0), spec.output_dim or d_q
         return (d_q + bias) * hk + (d_k + bias) * hk + (d_v + bias) * hv + hv * out + bias * out, 0
+    if spec.kind == "grouped":
+        heads, groups, size, bias = spec.heads or 0, spec.kv_heads or 0, spec.key_dim or 0, int(spec.use_bias)
+        query_side = (d_q + bias) * heads * size * (2 if spec.use_gate else 1)
+        return query_side + (d_k + d_v + 2 * bias) * groups * size + heads * size * d_q + bias * d_q, 0
     scale = (1 if spec.kind == "dot" else d_k) if spec.use_scale else 0
     return scale + int(spec.score_mode == "concat"), 0
 
@@ -59,6 +67,9 @@ def _attention_build(spec: Attention, name: str, ins: list[Sig], at: At) -> Any:
         return keras.layers.MultiHeadAttention(spec.heads, spec.key_dim, value_dim=spec.value_dim,
                                                output_shape=spec.output_dim, use_bias=spec.use_bias,
                                                dropout=spec.dropout, name=name)
+    if spec.kind == "grouped":
+        return keras.layers.GroupQueryAttention(spec.key_dim, spec.heads, spec.kv_heads, dropout=spec.dropout,
+                                                use_bias=spec.use_bias, use_gate=spec.use_gate, name=name)
     if spec.kind == "dot":
         return keras.layers.Attention(use_scale=spec.use_scale, score_mode=spec.score_mode, dropout=spec.dropout,
                                       name=name)
@@ -86,7 +97,7 @@ def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
         return flatten(attend([subtract([centre, centre]), xs[0], key]))
     query = xs[0]
     value = xs[1] if len(xs) > 1 else query
-    if spec.kind == "multihead":
+    if spec.kind in ("multihead", "grouped"):
         key = xs[2] if len(xs) > 2 else None
         return layer(query, value, key, use_causal_mask=spec.causal)
     return layer([query, value, *xs[2:]], use_causal_mask=spec.causal)
@@ -94,5 +105,6 @@ def _attention_call(spec: Attention, layer: Any, xs: list[Any], at: At) -> Any:
 
 implements(Attention, shape=_attention_shape, params=_attention_params, build=_attention_build,
            call=_attention_call,
-           keras=("Attention", "AdditiveAttention", "MultiHeadAttention"),
-           keras_args={"num_heads": "heads", "output_shape": "output_dim"})
+           keras=("Attention", "AdditiveAttention", "MultiHeadAttention", "GroupQueryAttention"),
+           keras_args={"num_heads": "heads", "output_shape": "output_dim", "num_query_heads": "heads",
+                       "head_dim": "key_dim", "num_key_value_heads": "kv_heads"})

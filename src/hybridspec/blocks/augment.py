@@ -25,7 +25,7 @@ def needs_rgb(spec: Any) -> bool:
     """Whether the layer works in a colour space that needs three channels."""
     if isinstance(spec, a.RandomColorJitter):
         return spec.saturation_factor is not None or spec.hue_factor is not None
-    return isinstance(spec, a.RandomHue | a.RandomSaturation)
+    return isinstance(spec, a.RandomHue | a.RandomSaturation | a.RandomColorDegeneration)
 
 
 def _augment_shape(spec: Any, ins: list[Sig], at: At) -> Sig:

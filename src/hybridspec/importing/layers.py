@@ -390,6 +390,12 @@ def _attention(ctx: Layer) -> Block:
     return make(ctx, Attention, kind=kind, causal=_causal(ctx))
 
 
+@importer("GroupedQueryAttention")  # the class keras.layers exports as GroupQueryAttention
+def _grouped(ctx: Layer) -> Block:
+    _self_attention(ctx)
+    return make(ctx, Attention, kind="grouped", causal=_causal(ctx))
+
+
 @importer("MultiHeadAttention")
 def _multihead(ctx: Layer) -> Block:
     if len(ctx.shapes[0]) != 3:

@@ -90,14 +90,17 @@ class Attention(Block):
     key]. ``pool: true`` reduces a (batch, time, d) sequence to (batch, d) with a tanh
     projection to ``units``, a learned context vector and a softmax over time."""
 
-    kind: str = field(OneOf("dot", "additive", "multihead"), "dot", "score function")
+    kind: str = field(OneOf("dot", "additive", "multihead", "grouped"), "dot",
+                      "score function (grouped: grouped-query attention, kv_heads key/value heads)")
     pool: bool = field(Bool(), False, "additive attention pooling over time to one vector")
     units: int | None = field(Maybe(POSITIVE), None, "pool: attention size (input features if null)")
     heads: int | None = field(Maybe(POSITIVE), None, "multihead: number of heads")
     key_dim: int | None = field(Maybe(POSITIVE), None, "multihead: size of each head")
+    kv_heads: int | None = field(Maybe(POSITIVE), None, "grouped: key/value heads (heads is a multiple)")
+    use_gate: bool = field(Bool(), False, "grouped: a learned gate on the attention output")
     value_dim: int | None = field(Maybe(POSITIVE), None, "multihead: size of each value head (key_dim if null)")
     output_dim: int | None = field(Maybe(POSITIVE), None, "multihead: output features (the query's if null)")
-    use_bias: bool = field(Bool(), True, "multihead: biases in the projections")
+    use_bias: bool = field(Bool(), True, "multihead, grouped: biases in the projections")
     score_mode: str = field(OneOf("dot", "concat"), "dot", "dot: scores as q.k, or concat: sum of tanh(q + k)")
     use_scale: bool = field(Bool(), False, "dot, additive: learn a score scale")
     causal: bool = field(Bool(), False, "mask future positions (self-attention over time)")
@@ -108,19 +111,26 @@ class Attention(Block):
             fail("pool", "attention pooling is the additive form; set kind: additive")
         if self.units is not None and not self.pool:
             fail("units", "only attention pooling (pool: true) takes units")
-        multihead = self.kind == "multihead"
-        if multihead and (self.heads is None or self.key_dim is None):
-            fail("heads" if self.heads is None else "key_dim", "multihead attention needs heads and key_dim")
-        if not multihead and (self.heads is not None or self.key_dim is not None):
-            fail("heads" if self.heads is not None else "key_dim", "only multihead attention takes this")
+        multihead, grouped = self.kind == "multihead", self.kind == "grouped"
+        if (multihead or grouped) and (self.heads is None or self.key_dim is None):
+            fail("heads" if self.heads is None else "key_dim", f"{self.kind} attention needs heads and key_dim")
+        if not (multihead or grouped) and (self.heads is not None or self.key_dim is not None):
+            fail("heads" if self.heads is not None else "key_dim", "only multihead and grouped attention take this")
+        if grouped != (self.kv_heads is not None):
+            fail("kv_heads", "grouped attention needs kv_heads" if grouped else "only grouped attention takes this")
+        if grouped and self.heads is not None and self.kv_heads is not None and self.heads % self.kv_heads:
+            fail("kv_heads", f"must divide heads: {self.heads} query heads do not split into {self.kv_heads} groups")
+        if self.use_gate and not grouped:
+            fail("use_gate", "only grouped attention takes this")
         if self.pool and (self.causal or self.dropout or self.use_scale):
             fail("pool", "attention pooling takes only units")
-        if multihead and self.use_scale:
-            fail("use_scale", "multihead attention always scales")
-        extra = [f for f in ("value_dim", "output_dim") if getattr(self, f) is not None] + \
-            (["use_bias"] if not self.use_bias else [])
+        if (multihead or grouped) and self.use_scale:
+            fail("use_scale", f"{self.kind} attention always scales")
+        extra = [f for f in ("value_dim", "output_dim") if getattr(self, f) is not None]
         if extra and not multihead:
             fail(extra[0], "only multihead attention takes this")
+        if not self.use_bias and not (multihead or grouped):
+            fail("use_bias", "only multihead and grouped attention take this")
         if self.score_mode != "dot" and self.kind != "dot":
             fail("score_mode", "only dot attention takes a score mode")
 

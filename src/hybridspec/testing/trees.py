@@ -125,7 +125,11 @@ def sequence_block(draw: Any, x: Sig, depth: int) -> s.Block:
     if kind == "global_pool":
         return s.GlobalPool(mode=draw(st.sampled_from(["max", "avg"])), keepdims=draw(st.booleans()))
     if kind == "attention":
-        which = draw(st.sampled_from(["dot", "additive", "multihead", "pool"]))
+        which = draw(st.sampled_from(["dot", "additive", "multihead", "grouped", "pool"]))
+        if which == "grouped":
+            heads = draw(st.sampled_from([2, 4]))
+            return s.Attention(kind="grouped", heads=heads, key_dim=draw(SMALL), kv_heads=draw(st.sampled_from([1, 2])),
+                               use_gate=draw(st.booleans()), causal=draw(st.booleans()))
         if which == "pool":
             return s.Attention(kind="additive", pool=True, units=draw(st.sampled_from([None, 3])))
         if which == "multihead":
@@ -330,14 +334,15 @@ def preprocessing_block(draw: Any, x: Sig) -> s.Block:
         seed = draw(SEEDS)
         options = [s.RandomGrayscale(seed=seed), s.RandomSharpness(factor=0.3, seed=seed),
                    s.RandomInvert(factor=0.5, seed=seed), s.RandomPosterization(factor=(2, 6), seed=seed),
-                   s.RandomColorDegeneration(factor=0.2, seed=seed), s.RandomGaussianBlur(sigma=0.5, seed=seed),
+                   s.RandomGaussianBlur(sigma=0.5, seed=seed),
                    s.RandomErasing(seed=seed), s.RandomShear(x_factor=(0.0, 0.1), y_factor=(0.0, 0.2), seed=seed),
                    s.RandomPerspective(scale=0.5, seed=seed), s.Solarization(threshold_factor=0.5, seed=seed),
                    s.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, seed=seed), s.AutoContrast(),
                    s.RandAugment(num_ops=1, seed=seed), s.AugMix(num_chains=2, chain_depth=1, seed=seed),
                    s.RandomElasticTransform(scale=0.5, seed=seed)]
         if x.shape[3] == 3:
-            options += [s.RandomHue(factor=0.2, seed=seed), s.RandomSaturation(factor=(0.3, 0.6), seed=seed)]
+            options += [s.RandomHue(factor=0.2, seed=seed), s.RandomSaturation(factor=(0.3, 0.6), seed=seed),
+                        s.RandomColorDegeneration(factor=0.2, seed=seed)]
         return draw(st.sampled_from(options))
     if kind == "flip":
         return s.RandomFlip(mode=draw(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"])),
