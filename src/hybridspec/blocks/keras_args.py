@@ -10,17 +10,11 @@ from .precision import compute_of, policy_of
 
 def weight_args(spec: Block) -> dict[str, Any]:
     """use_bias, initializers, regularizers, constraint and dtype as Keras objects."""
-    import keras
-
     out: dict[str, Any] = {}
     if hasattr(spec, "use_bias"):
         out["use_bias"] = spec.use_bias
     for name, value in spec.weight_kwargs().items() if hasattr(spec, "weight_kwargs") else ():
-        if isinstance(value, Regularizer):
-            value = keras.regularizers.L1L2(l1=value.l1, l2=value.l2)
-        elif isinstance(value, MaxNorm):
-            value = constraint(value)
-        out[name] = initializer(value) if name.endswith("_initializer") else value
+        out[name] = initializer(value) if name.endswith("_initializer") else keras_object(value)
     if getattr(spec, "dtype", None):
         out["dtype"] = spec.dtype  # type: ignore[attr-defined]
     return out
