@@ -70,12 +70,12 @@ def kindless(model: Any) -> list[str]:
     """Classes of the layers in ``model`` (nested ones too) that no kind or hook imports."""
     import keras
 
-    from .layers import IMPORTERS, kind_of
+    from .layers import IMPORTERS, SPLITS, kind_of
 
     found: dict[str, None] = {}
     for layer in model._flatten_layers(include_self=False):
         cls = type(layer).__name__
-        if not isinstance(layer, keras.Model | keras.layers.InputLayer) and cls not in IMPORTERS \
+        if not isinstance(layer, keras.Model | keras.layers.InputLayer) and cls not in IMPORTERS | SPLITS \
                 and kind_of(cls) is None:
             found.setdefault(cls)
     return list(found)

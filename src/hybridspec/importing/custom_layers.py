@@ -5,7 +5,7 @@ the classes of Keras's own modules are taken; a user's class of the same name is
 from __future__ import annotations
 
 from ..specs import Block, DepthwiseConv, Merge, Rescaling
-from .layers import Layer, importer
+from .layers import Layer, Parts, importer, imports_as_parts
 
 
 def is_keras_own(ctx: Layer) -> bool:
@@ -23,10 +23,11 @@ def _layer_scale(ctx: Layer) -> Block:
     return DepthwiseConv(kernel_size=1, use_bias=False, kernel_initializer=float(ctx.config["init_values"]))
 
 
-def scaled_sum(ctx: Layer) -> list[tuple[Block, list[int]]] | None:
-    """CustomScaleLayer's ``inputs[0] + inputs[1] * scale`` as two calls: a rescaling of the
-    second input, then an add (the previous part's output is input -1)."""
-    if type(ctx.layer).__name__ != "CustomScaleLayer" or not is_keras_own(ctx) or len(ctx.inputs) != 2:
+@imports_as_parts("CustomScaleLayer")
+def _scaled_sum(ctx: Layer) -> Parts | None:
+    """``inputs[0] + inputs[1] * scale`` as two calls: a rescaling of the second input, then an
+    add with the first."""
+    if not is_keras_own(ctx) or len(ctx.inputs) != 2:
         return None
     shortcut, branch = ctx.inputs
     return [(Rescaling(scale=float(ctx.config["scale"])), [branch]), (Merge(mode="add"), [shortcut, -1])]

@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 
 from ..specs import Block, Chain, SpecError, TimeDistributed
-from .custom_layers import scaled_sum
-from .layers import Layer, importer, to_block, unsupported
+from . import custom_layers  # noqa: F401  (registers keras.applications' own layers)
+from .layers import SPLITS, Layer, Parts, importer, to_block, unsupported
 from .ops import Op, op_block
 
 Shape = tuple[int | None, ...]
@@ -172,7 +172,8 @@ def _read_call(graph: Graph, node: Any, known: dict[int, int], where: str) -> No
         call = Call(id(op), (op_block(read),), ins, [], op.name)
     else:
         ctx = Layer(op, here, [graph.shapes[n] for n in ins], ins, kwargs)
-        parts = scaled_sum(ctx)
+        split = SPLITS.get(ctx.cls)
+        parts = split(ctx) if split is not None else None
         if parts is not None:
             _calls_of_parts(graph, node, parts, known)
             return
@@ -185,9 +186,9 @@ def _read_call(graph: Graph, node: Any, known: dict[int, int], where: str) -> No
     graph.calls.append(call)
 
 
-def _calls_of_parts(graph: Graph, node: Any, parts: list[tuple[Block, list[int]]], known: dict[int, int]) -> None:
-    """One layer call imported as several blocks in turn (input -1: the previous part's output);
-    the last yields the layer's output, the others keep their first input's shape."""
+def _calls_of_parts(graph: Graph, node: Any, parts: Parts, known: dict[int, int]) -> None:
+    """One layer call imported as several blocks in turn (see ``SPLITS``); the last yields the
+    layer's output, the others keep their first input's shape."""
     op = node.operation
     out = -1
     for i, (block, reads) in enumerate(parts):

@@ -83,6 +83,25 @@ def importer(*names: str) -> Callable[[Hook], Hook]:
     return register
 
 
+Parts = list[tuple[Block, list[int]]]
+PartsHook = Callable[[Layer], Parts | None]
+SPLITS: dict[str, PartsHook] = {}
+"""Keras classes one call of which imports as several blocks in turn: each (block, the tensors
+it reads, -1 for the previous part's output). A hook may return None: then the layer is
+imported as one block, as usual."""
+
+
+def imports_as_parts(*names: str) -> Callable[[PartsHook], PartsHook]:
+    """Register a hook that splits one call of the Keras classes ``names`` into parts."""
+
+    def register(hook: PartsHook) -> PartsHook:
+        for name in names:
+            SPLITS[name] = hook
+        return hook
+
+    return register
+
+
 def kind_of(keras_class: str) -> type[Block] | None:
     """The leaf kind whose Impl lists ``keras_class`` (the first registered one)."""
     for cls, impl in IMPLS.items():

@@ -1,7 +1,7 @@
 """Keras operations in a functional graph (``x + y``, ``x * 0.5``, ``ops.mean(x, axis=1)``,
 ``ops.reshape``, ``x[:, -1]``...) read as the blocks that compute the same: merges, rescaling,
-pooling, reshape, permute, activations, cropping. No Keras here: operations are told apart by class name and
-read through their attributes.
+pooling, reshape, permute, activations, cropping. No Keras here: operations are told apart by
+class name and read through their attributes.
 """
 
 from __future__ import annotations
@@ -148,12 +148,14 @@ def _get_item(op: Op) -> Block:
     key = key + (slice(None),) * (rank - len(key))
     if len(key) != rank or key[0] != slice(None):
         raise op.fail(f"only a selection that keeps the batch axis whole is read, not {key}")
+    if rank > 5:
+        raise op.fail(f"selects on a rank-{rank} tensor; cropping covers 1 to 3 spatial axes")
     crops: list[tuple[int, int]] = []
     for axis, (k, size) in enumerate(zip(key[1:], op.shapes[0][1:], strict=True), start=1):
         if k == slice(None):
             crops.append((0, 0))
             continue
-        if axis == rank - 1 or rank > 5:
+        if axis == rank - 1:
             raise op.fail(f"selects on the features axis {axis}; only steps and spatial axes crop")
         if size is None:
             raise op.fail(f"selects on axis {axis}, whose size is not known")

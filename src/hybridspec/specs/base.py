@@ -108,16 +108,16 @@ class MaxNorm:
 
     def __attrs_post_init__(self) -> None:
         if self.min_norm is not None and self.max_norm is None:
-            raise SpecError("min_norm", "needs max_norm: {min_norm: 0.5, max_norm: 2} keeps norms in that range")
+            fail("min_norm", "needs max_norm: {min_norm: 0.5, max_norm: 2} keeps norms in that range")
         chosen = [n for n, on in (("max_norm", self.max_norm is not None), ("unit_norm", self.unit_norm),
                                   ("non_neg", self.non_neg)) if on]
         if len(chosen) != 1:
-            raise SpecError("" if not chosen else chosen[1], "a constraint is one of max_norm (with min_norm for "
-                            "a range), unit_norm: true or non_neg: true" + (f"; got {', '.join(chosen)}" if chosen else ""))
+            fail("" if not chosen else chosen[1], "a constraint is one of max_norm (with min_norm for a range), "
+                 "unit_norm: true or non_neg: true" + (f"; got {', '.join(chosen)}" if chosen else ""))
         if self.min_norm is not None and self.max_norm is not None and self.min_norm > self.max_norm:
-            raise SpecError("min_norm", f"is above max_norm: {self.min_norm} > {self.max_norm}")
+            fail("min_norm", f"is above max_norm: {self.min_norm} > {self.max_norm}")
         if self.rate != 1.0 and self.min_norm is None:
-            raise SpecError("rate", "only a min_norm range takes a rate")
+            fail("rate", "only a min_norm range takes a rate")
 
 
 REGULARIZER = Maybe(Instance(Regularizer, "a regularizer mapping such as {l2: 0.0001}"))
